@@ -1,0 +1,117 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { CommonStatus, Duration, FreeObject, LocalObjectReference, Name, type Resource } from './common.ts';
+
+/** Destination types the runtime implements; a test keeps this list and the registry equal. */
+export const DESTINATION_TYPES = ['webhook', 'file'] as const;
+export type DestinationTypeName = (typeof DESTINATION_TYPES)[number];
+
+export const START_FROM_PATTERN =
+  '^(now|([0-9]+(\\.[0-9]+)?(ms|s|m|h))+|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))$';
+
+export const DeliverySettings = Type.Object(
+  {
+    batchSize: Type.Optional(Type.Integer({ description: 'Most events per request (types may cap it lower).', minimum: 1, maximum: 10000, default: 100 })),
+    maxInFlight: Type.Optional(Type.Integer({ description: 'Requests in flight at once.', minimum: 1, maximum: 256, default: 8 })),
+    timeout: Type.Optional(Duration('Timeout of one request.', { default: '10s' })),
+    maxAge: Type.Optional(Duration('How long a failing event is retried before it is dead-lettered.', { default: '4h' })),
+    backoff: Type.Optional(
+      Type.Object(
+        {
+          initial: Type.Optional(Duration('First retry delay.', { default: '1s' })),
+          max: Type.Optional(Duration('Longest retry delay.', { default: '5m' })),
+        },
+        { description: 'Exponential backoff with jitter between retries.' },
+      ),
+    ),
+  },
+  { description: 'Batching, concurrency, timeouts and retries.' },
+);
+export type DeliverySettings = Static<typeof DeliverySettings>;
+
+export const DestinationSpec = Type.Object(
+  {
+    sources: Type.Array(LocalObjectReference('A Source whose events this destination receives.'), {
+      description: 'Sources to read from.',
+      minItems: 1,
+      maxItems: 64,
+    }),
+    type: Type.Union(
+      DESTINATION_TYPES.map((t) => Type.Literal(t)),
+      { description: `The destination type: ${DESTINATION_TYPES.join(', ')}. \`sluice destinations\` lists each type's settings.` },
+    ),
+    settings: Type.Optional(FreeObject('Type-specific settings (URL, pixel id, …), checked against the type\'s settings schema.')),
+    credentials: Type.Optional(
+      Type.Object({ secretRef: LocalObjectReference('Secret whose keys are the credentials the type needs.') }, {
+        description: 'Credentials, only ever read from a Secret.',
+      }),
+    ),
+    filter: Type.Optional(
+      Type.String({ description: 'CEL expression over the event; events for which it is false are skipped, e.g. type == "track" && event in ["Order Completed"].', maxLength: 4096 }),
+    ),
+    mapping: Type.Optional(
+      Type.Record(Type.String({ maxLength: 256 }), Type.String({ maxLength: 4096 }), {
+        description: 'Output field (dotted path) → CEL expression over the event. Types ship default mappings.',
+        maxProperties: 256,
+      }),
+    ),
+    function: Type.Optional(
+      Type.Object(
+        {
+          configMapRef: Type.Object({
+            name: Name('Name of the ConfigMap.'),
+            key: Type.String({ description: 'Key holding the JavaScript source.', minLength: 1, maxLength: 253 }),
+          }, { description: 'ConfigMap holding the function source.' }),
+        },
+        { description: 'Sandboxed JavaScript run on each event (onTrack, onIdentify, …).' },
+      ),
+    ),
+    consent: Type.Optional(
+      Type.Object(
+        {
+          categories: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
+            description: 'Consent categories an event must have granted (context.consent.categoryPreferences) to be delivered.',
+            maxItems: 32,
+          }),
+        },
+        { description: 'Consent required before delivery.' },
+      ),
+    ),
+    delivery: Type.Optional(DeliverySettings),
+    startFrom: Type.Optional(
+      Type.String({
+        description: 'Where a new destination starts reading: now, a duration back (72h) to backfill from bus history, or an RFC 3339 time.',
+        pattern: START_FROM_PATTERN,
+        default: 'now',
+      }),
+    ),
+    replicas: Type.Optional(Type.Integer({ description: 'Delivery pods.', minimum: 0, maximum: 32, default: 1 })),
+  },
+  { description: 'Where events go, which ones, and in what shape.' },
+);
+export type DestinationSpec = Static<typeof DestinationSpec>;
+
+export const LastError = Type.Object({
+  time: Type.String({ description: 'When it happened.', format: 'date-time' }),
+  code: Type.String({ description: 'HTTP status or error code.' }),
+  message: Type.String({ description: 'Redacted error message.' }),
+  messageId: Type.Optional(Type.String({ description: 'An affected event.' })),
+});
+
+export const DestinationStatus = Type.Object(
+  {
+    ...CommonStatus,
+    delivered: Type.Optional(Type.Integer({ description: 'Events delivered in the recent window.', minimum: 0 })),
+    filtered: Type.Optional(Type.Integer({ description: 'Events skipped by filter, consent or integrations in the recent window.', minimum: 0 })),
+    failed: Type.Optional(Type.Integer({ description: 'Delivery attempts that failed in the recent window.', minimum: 0 })),
+    retrying: Type.Optional(Type.Integer({ description: 'Events waiting for a retry.', minimum: 0 })),
+    deadLettered: Type.Optional(Type.Integer({ description: 'Events dead-lettered in the recent window.', minimum: 0 })),
+    lag: Type.Optional(Type.Integer({ description: 'Events on the bus not yet delivered.', minimum: 0 })),
+    p95LatencyMs: Type.Optional(Type.Integer({ description: 'p95 request latency, milliseconds.', minimum: 0 })),
+    lastDeliveryTime: Type.Optional(Type.String({ description: 'When an event was last delivered.', format: 'date-time' })),
+    lastError: Type.Optional(LastError),
+  },
+  { description: 'Observed state of the Destination.' },
+);
+export type DestinationStatus = Static<typeof DestinationStatus>;
+
+export type Destination = Resource<'Destination', DestinationSpec, DestinationStatus>;

@@ -1,0 +1,4 @@
+export * from './common.ts';
+export * from './tracking-plan.ts';
+export * from './source.ts';
+export * from './destination.ts';
