@@ -25,8 +25,8 @@ node_modules/.sluice-deps: package-lock.json
 system-deps: ## install the Debian packages integration tests need (idempotent)
 	@scripts/system-deps.sh
 
-run: deps ## run the quick-start pipeline (examples/quickstart) on the embedded bus
-	$(SLUICE) run -f examples/quickstart/
+run: deps ## run the quick-start pipeline (examples/quickstart) with a local webhook receiver
+	node examples/quickstart/local/run.ts
 
 test: deps system-deps check unit ## the whole suite: lint, types, generated files, unit and integration tests
 

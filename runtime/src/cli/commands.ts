@@ -1,0 +1,17 @@
+import type { ParseArgsConfig } from 'node:util';
+import { runCommand } from './run.ts';
+import { validateCommand } from './validate.ts';
+
+export interface Command {
+  name: string;
+  summary: string;
+  help: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  run(values: Record<string, unknown>): Promise<number>;
+}
+
+/** Every CLI command, listed once. */
+export const COMMANDS: Record<string, Command> = {
+  run: runCommand,
+  validate: validateCommand,
+};

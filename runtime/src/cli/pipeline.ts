@@ -1,0 +1,88 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { openEmbeddedBus } from '../bus/embedded.ts';
+import type { Bus } from '../bus/types.ts';
+import type { RuntimeConfig } from '../config.ts';
+import { createDelivery, type Delivery } from '../delivery/index.ts';
+import { createIngest, type Ingest } from '../ingest/index.ts';
+import { createMetrics, type Metrics } from '../observe/metrics.ts';
+import { ViolationSampler } from '../observe/violations.ts';
+import { parseDuration } from '../util/duration.ts';
+
+const DEFAULT_RETENTION = '168h';
+
+/** Everything `sluice run` holds in one process: bus, ingest, delivery, metrics. */
+export interface Pipeline {
+  readonly bus: Bus;
+  readonly ingest: Ingest;
+  readonly delivery: Delivery;
+  readonly metrics: Metrics;
+  readonly violations: ViolationSampler;
+  config: RuntimeConfig;
+  apply(config: RuntimeConfig): Promise<void>;
+  status(): Promise<PipelineStatus>;
+  stop(): Promise<void>;
+}
+
+export interface PipelineStatus {
+  sources: Record<string, unknown>;
+  destinations: Record<string, unknown>;
+  quarantine: Record<string, { count: number; recent: unknown[] }>;
+  deadLetters: Record<string, { count: number; recent: unknown[] }>;
+}
+
+const LISTED = 1000;
+const RECENT = 5;
+
+export async function startPipeline(config: RuntimeConfig, opts: { dataDir: string; publicUrl?: string }): Promise<Pipeline> {
+  mkdirSync(opts.dataDir, { recursive: true });
+  const bus = await openEmbeddedBus({ path: join(opts.dataDir, 'bus.db') });
+  const metrics = createMetrics();
+  const violations = new ViolationSampler();
+  await ensureSources(bus, config);
+  const ingest = createIngest({ bus, metrics, violations, sources: config.sources, ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}) });
+  const delivery = createDelivery({ bus, metrics, destinations: config.destinations });
+  await delivery.start();
+
+  const pipeline: Pipeline = {
+    bus,
+    ingest,
+    delivery,
+    metrics,
+    violations,
+    config,
+    async apply(next) {
+      await ensureSources(bus, next);
+      ingest.reload(next.sources);
+      await delivery.reload(next.destinations);
+      pipeline.config = next;
+    },
+    async status() {
+      const ingestStats = ingest.stats();
+      const sources: Record<string, unknown> = {};
+      const quarantine: PipelineStatus['quarantine'] = {};
+      for (const s of pipeline.config.sources) {
+        sources[s.name] = { ...ingestStats[s.name], topViolations: violations.top(s.name, 10) };
+        const q = await bus.listQuarantine(s.name, { limit: LISTED });
+        quarantine[s.name] = { count: q.length, recent: q.slice(0, RECENT) };
+      }
+      const deadLetters: PipelineStatus['deadLetters'] = {};
+      for (const d of pipeline.config.destinations) {
+        const dl = await bus.listDeadLetters(d.name, { limit: LISTED });
+        deadLetters[d.name] = { count: dl.length, recent: dl.slice(0, RECENT) };
+      }
+      return { sources, destinations: delivery.stats(), quarantine, deadLetters };
+    },
+    async stop() {
+      await delivery.stop();
+      await bus.close();
+    },
+  };
+  return pipeline;
+}
+
+async function ensureSources(bus: Bus, config: RuntimeConfig): Promise<void> {
+  for (const s of config.sources) {
+    await bus.ensureSource(s.name, { retentionMs: parseDuration(s.spec.retention ?? DEFAULT_RETENTION) });
+  }
+}
