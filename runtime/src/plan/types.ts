@@ -28,6 +28,11 @@ export interface PlanDecision {
   violations: Violation[];
   /** Dotted paths removed by the omit policies. */
   omitted: string[];
+  /**
+   * A bounded name for metrics labels: the planned event name, "Page Viewed"/"Screen Viewed"
+   * when planned, "(unplanned)" for a track event outside the plan, else the call type.
+   */
+  label?: string;
 }
 
 export interface CompiledPlan {
@@ -35,4 +40,11 @@ export interface CompiledPlan {
   readonly digest: string;
   readonly eventCount: number;
   check(event: SegmentEvent): PlanDecision;
+}
+
+/** The plan's controls with defaults applied. */
+export interface PlanPolicies {
+  unplannedEvents: 'allow' | 'block';
+  unplannedProperties: 'allow' | 'omit' | 'block';
+  onViolation: 'allow' | 'omit' | 'block';
 }
