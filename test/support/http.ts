@@ -37,7 +37,11 @@ export function request(url: string, opts: RequestOptions = {}): Promise<HttpRes
     const done = (err: Error | undefined, res?: HttpResponse) => {
       if (settled) return;
       settled = true;
-      stream?.destroy();
+      if (stream) {
+        stream.destroy();
+        // An abandoned upload would otherwise keep its socket open.
+        req.destroy();
+      }
       if (err) reject(err);
       else resolve(res!);
     };

@@ -53,3 +53,34 @@ export function trackEvents(n: number, prefix = 'evt'): Array<JsonObject & { mes
   const run = randomUUID().slice(0, 8);
   return Array.from({ length: n }, (_, i) => trackEvent({ messageId: `${prefix}-${run}-${i}`, properties: { product_id: `p-${i}`, price: i } }));
 }
+
+export interface PublishResult {
+  /** messageIds of events in requests answered 200. */
+  acked: string[];
+  /** Status codes of the requests not answered 200. */
+  failures: number[];
+}
+
+/** Sends `events` to /v1/batch in batches, `concurrency` requests at a time, over keep-alive. */
+export async function publishBatches(
+  base: string,
+  writeKey: string,
+  events: Array<JsonObject & { messageId: string }>,
+  opts: { batchSize?: number; concurrency?: number; agent?: Agent } = {},
+): Promise<PublishResult> {
+  const size = opts.batchSize ?? 100;
+  const batches: Array<Array<JsonObject & { messageId: string }>> = [];
+  for (let i = 0; i < events.length; i += size) batches.push(events.slice(i, i + size));
+  const result: PublishResult = { acked: [], failures: [] };
+  let next = 0;
+  const worker = async () => {
+    while (next < batches.length) {
+      const batch = batches[next++]!;
+      const res = await sendSegment(base, 'batch', { batch, sentAt: new Date().toISOString() }, { writeKey, agent: opts.agent });
+      if (res.status === 200) result.acked.push(...batch.map((e) => e.messageId));
+      else result.failures.push(res.status);
+    }
+  };
+  await Promise.all(Array.from({ length: opts.concurrency ?? 4 }, worker));
+  return result;
+}
