@@ -98,6 +98,10 @@ export function mapError(e: ErrorObject, base: readonly string[]): LocatedViolat
         : `${at}: matches more than one of the allowed schemas`);
     case 'not':
       return located('schema', at, `${at}: matches a schema it must not match`);
+    case 'uniqueItems': {
+      const [a, b] = [Number(p.i), Number(p.j)].sort((x, y) => x - y);
+      return located('schema', at, `${at}: expected unique items (items ${a} and ${b} are identical)`);
+    }
     case 'false schema':
       return located('schema', at, `${at} is not allowed`);
     default:
