@@ -5,7 +5,7 @@ import { compilePlan, MAX_VIOLATIONS } from './index.ts';
 import type { Violation } from './types.ts';
 
 function ev(e: Partial<SegmentEvent>): SegmentEvent {
-  return deepFreeze({ type: 'track', messageId: 'm-1', userId: 'u-1', timestamp: 't', receivedAt: 't', ...e } as SegmentEvent);
+  return deepFreeze({ type: 'track', messageId: 'm-1', userId: 'u-1', timestamp: 't', receivedAt: 't', ...e });
 }
 
 function deepFreeze<T>(value: T): T {

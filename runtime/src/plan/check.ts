@@ -170,7 +170,7 @@ function checkStandard(
   return findings;
 }
 
-const EMPTY: JsonObject = Object.freeze({}) as JsonObject;
+const EMPTY: JsonObject = Object.freeze({});
 
 function unplannedEvent(name: unknown): Violation {
   const shown = typeof name === 'string' ? JSON.stringify(name.length > 200 ? `${name.slice(0, 200)}…` : name) : 'without a name';

@@ -15,7 +15,7 @@ const schema = {
 };
 
 function event(e: Partial<SegmentEvent>): SegmentEvent {
-  return deepFreeze({ type: 'track', messageId: 'm-1', userId: 'u-1', timestamp: 't', receivedAt: 't', context: { ip: '203.0.113.7' }, ...e } as SegmentEvent);
+  return deepFreeze({ type: 'track', messageId: 'm-1', userId: 'u-1', timestamp: 't', receivedAt: 't', context: { ip: '203.0.113.7' }, ...e });
 }
 
 const valid = event({ event: 'Order Completed', properties: { order_id: 'o-1', revenue: 10 } });
