@@ -151,6 +151,14 @@ describe('omit', () => {
     expect(d.violations.map((v) => v.kind)).toEqual(['type']);
   });
 
+  it('copies a "__proto__" key as data, not as a prototype', () => {
+    const properties = JSON.parse('{"order_id":"o-1","revenue":"x","__proto__":{"polluted":true}}') as Record<string, unknown>;
+    const d = plan.check(ev({ event: 'Order Completed', properties }));
+    expect(d.omitted).toContain('properties.revenue');
+    expect(Object.getPrototypeOf(d.event.properties)).toBe(Object.prototype);
+    expect(JSON.stringify(d.event.properties)).toBe('{"order_id":"o-1","__proto__":{"polluted":true}}');
+  });
+
   it('does not touch the input event and copies only what changes', () => {
     const context = { ip: '203.0.113.7', library: { name: 'analytics.js' } };
     const input = ev({ event: 'Order Completed', properties: { order_id: 'o-1', revenue: 'x' }, context, integrations: { All: true } });

@@ -191,7 +191,12 @@ function omittable(location: readonly string[], event: SegmentEvent): boolean {
 function without(obj: JsonObject, keys: ReadonlySet<string> | undefined): JsonObject {
   if (!keys || keys.size === 0) return obj;
   const out: JsonObject = {};
-  for (const key in obj) if (!keys.has(key)) out[key] = obj[key];
+  for (const key in obj) {
+    if (keys.has(key)) continue;
+    // JSON.parse makes "__proto__" an own key; assigning it would set out's prototype.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: obj[key], enumerable: true, writable: true, configurable: true });
+    else out[key] = obj[key];
+  }
   return out;
 }
 
