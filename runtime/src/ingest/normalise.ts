@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import { isObject, type EventType, type JsonObject, type SegmentEvent } from '../event.ts';
+import { correctTimes } from './timestamps.ts';
+
+/** Facts about the request every event in it shares. */
+export interface RequestFacts {
+  /** Server time of arrival, ms since the epoch. */
+  receivedAt: number;
+  receivedAtIso: string;
+  /** The client's address, for context.ip. */
+  ip: string | undefined;
+  /** Batch-level sentAt. */
+  sentAt: unknown;
+  /** The type the endpoint implies; batch items carry their own. */
+  type: EventType | undefined;
+}
+
+export const MESSAGE_ID_PREFIX = 'sluice-';
+
+/**
+ * Turns a well-formed item (checkEvent passed) into the event the bus stores, in place:
+ * the client's fields are kept as sent except the secret writeKey; messageId, receivedAt,
+ * the corrected timestamp and context.ip are filled in.
+ */
+export function normaliseEvent(item: JsonObject, facts: RequestFacts): SegmentEvent {
+  if (facts.type !== undefined) item.type = facts.type;
+  delete item.writeKey;
+  if (typeof item.messageId !== 'string' || item.messageId === '') item.messageId = MESSAGE_ID_PREFIX + randomUUID();
+  // null stands for "absent" in what SDKs send; downstream code should not see both.
+  for (const field of ['properties', 'traits', 'context', 'integrations'] as const) {
+    if (item[field] === null) delete item[field];
+  }
+
+  const times = correctTimes(facts.receivedAt, item.timestamp, item.sentAt ?? facts.sentAt);
+  item.timestamp = times.timestamp;
+  if (times.originalTimestamp === undefined) delete item.originalTimestamp;
+  else item.originalTimestamp = times.originalTimestamp;
+  if (times.sentAt === undefined) delete item.sentAt;
+  else item.sentAt = times.sentAt;
+  item.receivedAt = facts.receivedAtIso;
+
+  if (facts.ip !== undefined) {
+    const context = item.context;
+    if (context === undefined) item.context = { ip: facts.ip };
+    else if (isObject(context) && (context.ip === undefined || context.ip === null || context.ip === '')) context.ip = facts.ip;
+  }
+  return item as SegmentEvent;
+}
+
+/**
+ * The client's address: the first X-Forwarded-For hop when a proxy or load balancer put one
+ * there, else the peer. Clients may set context.ip themselves, so believing the header grants
+ * nothing they could not already do.
+ */
+export function clientIp(forwardedFor: string | string[] | undefined, peer: string | undefined): string | undefined {
+  const header = Array.isArray(forwardedFor) ? forwardedFor[0] : forwardedFor;
+  if (header) {
+    const comma = header.indexOf(',');
+    const first = (comma < 0 ? header : header.slice(0, comma)).trim();
+    if (first && first.length <= 64) return first;
+  }
+  if (!peer) return undefined;
+  return peer.startsWith('::ffff:') ? peer.slice(7) : peer;
+}
