@@ -6,6 +6,7 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeNodeManifest, startControlPlane, type ControlPlane } from './index.ts';
 
@@ -98,6 +99,17 @@ describe('control plane (etcd, kube-apiserver, kube-controller-manager)', () => 
     const r = await cp.kubectl(['get', 'namespaces', '--as=someone-else']);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/forbidden/i);
+  });
+
+  it('writes a kubeconfig that @kubernetes/client-node can use', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromFile(cp.kubeconfig);
+    expect(kc.getCurrentCluster()?.server).toBe(cp.server);
+    const core = kc.makeApiClient(CoreV1Api);
+    const created = await core.createNamespace({ body: { metadata: { name: 'from-client-node' } } });
+    expect(created.metadata?.uid).toMatch(/^[0-9a-f-]{36}$/);
+    const names = (await core.listNamespace()).items.map((n) => n.metadata?.name);
+    expect(names).toEqual(expect.arrayContaining(['default', 'kube-system', 'from-client-node']));
   });
 
   it('runs Deployment → ReplicaSet → Pods and garbage-collects them when the Deployment goes', async () => {
