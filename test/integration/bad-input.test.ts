@@ -24,13 +24,13 @@ beforeAll(async () => {
 const post = (path: string, body: string | Buffer | Readable, headers: Record<string, string> = {}) =>
   request(`${sluice.url}/v1/${path}`, { method: 'POST', body, headers: { authorization: basicAuth(keys.lenient), 'content-type': 'application/json', ...headers } });
 
-/** 1 GiB of JSON-looking zeros, gzip-compressed on the fly (~1 MB on the wire); never held in memory. */
-function gzipBomb(): Readable {
+/** `mib` MiB of JSON-looking zeros, gzip-compressed on the fly (~1/1000 of it on the wire); never held in memory. */
+function gzipBomb(mib: number): Readable {
   const zeros = Buffer.alloc(1 << 20, 0x30);
   const source = Readable.from(
     (function* () {
       yield Buffer.from('{"batch":[{"type":"track","event":"Bomb","anonymousId":"a","properties":{"pad":"');
-      for (let i = 0; i < 1024; i++) yield zeros;
+      for (let i = 0; i < mib; i++) yield zeros;
       yield Buffer.from('"}}]}');
     })(),
   );
@@ -61,12 +61,19 @@ describe('bad input', () => {
     expect((await post('batch', JSON.stringify({ batch }))).status).toBe(400);
   });
 
-  it('stops reading a gzip bomb at the decompressed-size cap', async () => {
+  it('refuses a 1 GiB gzip bomb without inflating it', async () => {
     const t0 = Date.now();
-    const res = await post('batch', gzipBomb(), { 'content-encoding': 'gzip' });
+    const res = await post('batch', gzipBomb(1024), { 'content-encoding': 'gzip' });
     expect(res.status).toBe(400);
     // Reading a GiB would take far longer than answering at the cap.
     expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
+  it('stops inflating a small gzip bomb at the decompressed-size cap', async () => {
+    // 64 MiB inflating from ~64 KB: under the 500 KB body limit as sent, far over it inflated.
+    const res = await post('batch', gzipBomb(64), { 'content-encoding': 'gzip' });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('request_too_large');
   });
 
   it('answers 400 to deeply nested JSON', async () => {

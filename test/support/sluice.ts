@@ -21,6 +21,8 @@ export interface SluiceOptions {
   env?: Record<string, string>;
   /** Extra arguments after `run -f … --port … --data-dir …`. */
   args?: string[];
+  /** Node flags before the script, e.g. --cpu-prof for a profile. */
+  nodeArgs?: string[];
   /** Wait for /readyz before returning (default true). */
   waitReady?: boolean;
   readyTimeoutMs?: number;
@@ -62,7 +64,7 @@ export async function startSluice(opts: SluiceOptions): Promise<Sluice> {
     typeof opts.manifests === 'string' ? opts.manifests : writeManifests(mkdtempSync(join(tmpdir(), 'sluice-manifests-')), opts.manifests);
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'sluice-data-'));
   const port = opts.port ?? (await freePort());
-  const args = [CLI, 'run', '-f', manifestsDir, '--port', String(port), '--data-dir', dataDir, ...(opts.args ?? [])];
+  const args = [...(opts.nodeArgs ?? []), CLI, 'run', '-f', manifestsDir, '--port', String(port), '--data-dir', dataDir, ...(opts.args ?? [])];
   const proc = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(proc);
   const out = new OutputTail();
