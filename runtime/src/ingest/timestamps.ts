@@ -15,7 +15,10 @@ export function parseTime(value: unknown): number | undefined {
   const second = m[6] === undefined ? 0 : Number(m[6]);
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return undefined;
   const ms = m[7] === undefined ? 0 : Math.floor(Number(`0.${m[7]}`) * 1000);
-  let t = Date.UTC(Number(m[1]), month - 1, day, hour, minute, second, ms);
+  const year = Number(m[1]);
+  let t = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  // Date.UTC reads years 0-99 as 1900-1999.
+  if (year < 100) t = new Date(t).setUTCFullYear(year);
   if (m[9] !== undefined) {
     const offset = Number(m[10]) * 60 + Number(m[11]);
     t -= (m[9] === '-' ? -offset : offset) * 60_000;
@@ -46,8 +49,7 @@ export function correctTimes(receivedAt: number, clientTimestamp: unknown, clien
   return { timestamp: iso(receivedAt - (sent - original)), originalTimestamp, sentAt: iso(sent) };
 }
 
+// Four-digit years keep every correction within what Date can print.
 function iso(ms: number): string {
-  // Corrections can push a date outside what Date can print; clamp rather than throw.
-  const clamped = Math.min(Math.max(ms, -8.64e15), 8.64e15);
-  return new Date(clamped).toISOString();
+  return new Date(ms).toISOString();
 }
