@@ -12,8 +12,11 @@ export interface Bus {
   ensureSource(source: string, opts: { retentionMs: number }): Promise<void>;
   /**
    * Stores events durably; resolves only once every one is persisted. Events whose
-   * messageId was already stored for that source (within the retention window) are
-   * counted as duplicates and not stored twice.
+   * messageId was already stored for that source are counted as duplicates and not stored
+   * twice, within the engine's de-duplication window (never longer than the retention;
+   * the embedded engine keeps 24h by default, NATS its stream's duplicate window).
+   * Rejects with a BusError: `unknown-source` before ensureSource, `unavailable` when the
+   * events could not be stored (the ingest answers 503 and SDKs retry).
    */
   publish(source: string, events: SegmentEvent[]): Promise<PublishResult>;
   /** Keeps events the tracking plan blocked, with why, for inspection and replay. */
@@ -62,7 +65,10 @@ export interface BusDelivery {
   readonly event: SegmentEvent;
   /** 1 on the first delivery, then counts redeliveries. */
   readonly attempt: number;
-  /** When the bus stored the event (ms since epoch): retry age is measured from here. */
+  /**
+   * When the bus stored the event (ms since epoch): retry age is measured from here. A
+   * replayed dead letter carries the time of the replay, so it gets a fresh retry budget.
+   */
   readonly storedAt: number;
   ack(): Promise<void>;
   /** Redeliver no sooner than `delayMs` from now. */
@@ -90,3 +96,27 @@ export interface DeadLetterEntry extends DeadLetterInput {
   destination: string;
   at: number;
 }
+
+/** What went wrong in a bus call; callers branch on `kind`, never on the message. */
+export type BusErrorKind =
+  /** The storage cannot take the write now (disk, connection): retry later, answer 503. */
+  | 'unavailable'
+  /** The bus was closed. */
+  | 'closed'
+  /** publish/quarantine/subscribe before ensureSource. */
+  | 'unknown-source'
+  /** An argument out of bounds (batch too large, empty messageId, …). */
+  | 'invalid';
+
+export class BusError extends Error {
+  readonly kind: BusErrorKind;
+
+  constructor(message: string, opts: { kind: BusErrorKind; cause?: unknown }) {
+    super(message, { cause: opts.cause });
+    this.name = 'BusError';
+    this.kind = opts.kind;
+  }
+}
+
+/** How engines report what operators should know (recovery, pruning, slow commits). */
+export type BusLogger = (level: 'info' | 'warn' | 'error', message: string) => void;

@@ -1,0 +1,143 @@
+import type { DatabaseSync } from 'node:sqlite';
+import { BusError, type BusLogger } from '../types.ts';
+
+/** What an operation may register while it runs inside a transaction. */
+export interface Tx {
+  /** Runs after COMMIT (update in-memory indexes, wake waiting fetches). */
+  onCommit(fn: () => void): void;
+  /** Runs after ROLLBACK, newest first (undo in-memory changes made during the operation). */
+  onRollback(fn: () => void): void;
+}
+
+type Op = {
+  run: (tx: Tx) => unknown;
+  weight: number;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+};
+
+export interface WriterStats {
+  commits: number;
+  ops: number;
+  /** Longest time the event loop spent in one transaction, ms. */
+  maxCommitMs: number;
+}
+
+/**
+ * Group commit over one synchronous SQLite connection. Writes queued in the same turn of
+ * the event loop (e.g. the publishes of every HTTP request whose body arrived in one poll
+ * phase) share a single transaction, and each caller resolves only after the COMMIT that
+ * holds its change. With `group: false` every write commits on its own (for comparison).
+ *
+ * A failed group commit is retried one operation per transaction, so one bad write never
+ * fails the others.
+ */
+export class GroupCommitWriter {
+  readonly #db: DatabaseSync;
+  readonly #group: boolean;
+  readonly #maxWeight: number;
+  readonly #log: BusLogger | undefined;
+  #pending: Op[] = [];
+  #pendingWeight = 0;
+  #scheduled = false;
+  #closed = false;
+  readonly stats: WriterStats = { commits: 0, ops: 0, maxCommitMs: 0 };
+
+  constructor(db: DatabaseSync, opts: { group: boolean; maxWeight: number; log?: BusLogger }) {
+    this.#db = db;
+    this.#group = opts.group;
+    this.#maxWeight = opts.maxWeight;
+    this.#log = opts.log;
+  }
+
+  /** Queues a write; resolves with its result once committed. `weight` (events) bounds a group's size. */
+  enqueue<T>(run: (tx: Tx) => T, weight = 1): Promise<T> {
+    if (this.#closed) return Promise.reject(new BusError('writing to the bus: it is closed', { kind: 'closed' }));
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.push({ run, weight, resolve: resolve as (v: unknown) => void, reject });
+      this.#pendingWeight += weight;
+      if (!this.#group || this.#pendingWeight >= this.#maxWeight) this.flush();
+      else if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => {
+          this.#scheduled = false;
+          this.flush();
+        });
+      }
+    });
+  }
+
+  /**
+   * Runs `fn` now in one transaction together with every queued write, and returns its
+   * result. Reads that must see queued writes (fetch after ack) go through here.
+   */
+  transact<T>(fn: (tx: Tx) => T): T {
+    if (this.#closed) throw new BusError('writing to the bus: it is closed', { kind: 'closed' });
+    const ops = this.#take();
+    let result: T | undefined;
+    const own: Op = { run: (tx) => (result = fn(tx)), weight: 0, resolve: () => {}, reject: () => {} };
+    if (this.#commit([...ops, own])) return result as T;
+    // The group failed: settle the queued writes one by one, then retry fn alone.
+    for (const op of ops) this.#commitAlone(op);
+    let error: Error | undefined;
+    own.reject = (e) => (error = e as Error);
+    this.#commitAlone(own);
+    if (error !== undefined) throw error;
+    return result as T;
+  }
+
+  /** Commits everything queued now. */
+  flush(): void {
+    const ops = this.#take();
+    if (ops.length === 0) return;
+    if (!this.#commit(ops)) for (const op of ops) this.#commitAlone(op);
+  }
+
+  close(): void {
+    this.flush();
+    this.#closed = true;
+  }
+
+  #take(): Op[] {
+    const ops = this.#pending;
+    this.#pending = [];
+    this.#pendingWeight = 0;
+    return ops;
+  }
+
+  #commitAlone(op: Op): void {
+    this.#commit([op], op.reject);
+  }
+
+  /** Runs ops in one transaction; true when committed (and each op resolved). */
+  #commit(ops: Op[], onError?: (error: unknown) => void): boolean {
+    const started = performance.now();
+    const commits: (() => void)[] = [];
+    const rollbacks: (() => void)[] = [];
+    const tx: Tx = { onCommit: (fn) => commits.push(fn), onRollback: (fn) => rollbacks.push(fn) };
+    const results: unknown[] = [];
+    try {
+      this.#db.exec('BEGIN');
+      for (const op of ops) results.push(op.run(tx));
+      this.#db.exec('COMMIT');
+    } catch (cause) {
+      try {
+        if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+      } catch (rollback) {
+        this.#log?.('error', `rolling back a failed bus commit: ${(rollback as Error).message}`);
+      }
+      for (let i = rollbacks.length - 1; i >= 0; i--) rollbacks[i]!();
+      const error = cause instanceof BusError ? cause : new BusError(`committing to the bus: ${(cause as Error).message}`, { kind: 'unavailable', cause });
+      if (onError) onError(error);
+      else this.#log?.('warn', `${error.message}; retrying ${ops.length} writes one by one`);
+      return false;
+    }
+    const ms = performance.now() - started;
+    this.stats.commits++;
+    this.stats.ops += ops.length;
+    if (ms > this.stats.maxCommitMs) this.stats.maxCommitMs = ms;
+    for (const fn of commits) fn();
+    for (let i = 0; i < ops.length; i++) ops[i]!.resolve(results[i]);
+    return true;
+  }
+}
