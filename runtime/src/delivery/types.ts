@@ -12,10 +12,12 @@ export class DeliveryError extends Error {
   readonly status: number | undefined;
   readonly retryAfterMs: number | undefined;
   readonly bodyExcerpt: string | undefined;
+  /** A short machine code when there is no HTTP status: ECONNREFUSED, timeout, aborted, … */
+  readonly code: string | undefined;
 
   constructor(
     message: string,
-    opts: { kind: DeliveryErrorKind; status?: number; retryAfterMs?: number; bodyExcerpt?: string; cause?: unknown },
+    opts: { kind: DeliveryErrorKind; status?: number; retryAfterMs?: number; bodyExcerpt?: string; code?: string; cause?: unknown },
   ) {
     super(message, { cause: opts.cause });
     this.name = 'DeliveryError';
@@ -23,6 +25,7 @@ export class DeliveryError extends Error {
     this.status = opts.status;
     this.retryAfterMs = opts.retryAfterMs;
     this.bodyExcerpt = opts.bodyExcerpt;
+    this.code = opts.code;
   }
 
   get retryable(): boolean {
@@ -51,6 +54,8 @@ export interface HttpRequestSpec {
 
 /** A live connection to one destination: connect → send(batch)* → close. */
 export interface DestinationClient {
+  /** Caps the batch size for this configuration (e.g. 1 for a webhook sending one request per event). */
+  readonly maxBatchSize?: number;
   connect?(): Promise<void>;
   /** Sends a batch; returns one result per event, in order. A partly failed batch retries only what failed. */
   send(batch: OutboundEvent[], signal: AbortSignal): Promise<SendResult[]>;
@@ -71,7 +76,9 @@ export interface DestinationContext<Settings> {
 export interface DestinationType<Settings = Record<string, unknown>> {
   readonly type: string;
   readonly description: string;
-  /** JSON Schema of `spec.settings`. */
+  /** The name senders use for this tool in a Segment `integrations` object (e.g. "Mixpanel"). */
+  readonly displayName?: string;
+  /** JSON Schema of `spec.settings`; its `default`s are applied before `create`. */
   readonly settingsSchema: TSchema;
   /** Caps spec.delivery.batchSize. */
   readonly maxBatchSize?: number;
@@ -79,3 +86,26 @@ export interface DestinationType<Settings = Record<string, unknown>> {
   readonly defaultMapping?: Record<string, string>;
   create(ctx: DestinationContext<Settings>): DestinationClient;
 }
+
+/** Why an event was not sent to a destination. */
+export type FilterReason = 'integrations' | 'consent' | 'filter' | 'mapping';
+
+/** What a delivery worker reports per Destination (the source of Destination status). A type, not an interface, so it reads as a plain record. */
+export type DestinationStats = {
+  type: string;
+  /** running; invalid when the spec could not be compiled (see lastError); stopped after stop(). */
+  state: 'running' | 'invalid' | 'stopped';
+  delivered: number;
+  filtered: number;
+  filteredBy: Record<FilterReason, number>;
+  /** Delivery attempts that failed, retried or not. */
+  failed: number;
+  /** Events waiting for a retry. */
+  retrying: number;
+  deadLettered: number;
+  /** Events on the bus not yet acknowledged, summed over the sources. */
+  lag: number;
+  p95LatencyMs?: number;
+  lastDeliveryTime?: string;
+  lastError?: { time: string; code: string; message: string; messageId?: string };
+};
