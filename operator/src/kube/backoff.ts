@@ -33,10 +33,22 @@ export class TokenBucket {
   }
 
   take(now: number): number {
-    this.tokens = Math.min(this.burst, this.tokens + (now - this.last) * this.ratePerMs);
-    this.last = now;
+    this.refill(now);
     this.tokens -= 1;
     return this.tokens >= 0 ? 0 : Math.ceil(-this.tokens / this.ratePerMs);
+  }
+
+  /** Takes a token only if one is free now. */
+  tryTake(now: number): boolean {
+    this.refill(now);
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  private refill(now: number): void {
+    this.tokens = Math.min(this.burst, this.tokens + Math.max(0, now - this.last) * this.ratePerMs);
+    this.last = Math.max(this.last, now);
   }
 }
 

@@ -11,7 +11,8 @@ interface WithConditions {
 export function normaliseStatus<S>(status: S): S {
   const s = status as WithConditions | undefined;
   if (!s || typeof s !== 'object' || !Array.isArray(s.conditions)) return status;
-  const conditions = [...s.conditions].sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+  const list: readonly { type: string }[] = s.conditions;
+  const conditions = [...list].sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
   return { ...s, conditions } as S;
 }
 

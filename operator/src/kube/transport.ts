@@ -74,7 +74,7 @@ export class Transport {
       await libraryConfig(this.config).applySecurityAuthentication(ctx);
       const res = await this.http.send(ctx).toPromise();
       status = res.httpStatusCode;
-      if (status < 200 || status >= 300) throw await errorFrom(req, status, await res.body.text().catch(() => ''));
+      if (status < 200 || status >= 300) throw errorFrom(req, status, await res.body.text().catch(() => ''));
       return await read(res);
     } catch (err) {
       if (err instanceof KubeApiError) throw err;
