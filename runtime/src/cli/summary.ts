@@ -1,8 +1,6 @@
+import type { DestinationStats } from '../delivery/types.ts';
+import type { SourceStats } from '../ingest/stats.ts';
 import type { Pipeline } from './pipeline.ts';
-
-interface Counts {
-  [name: string]: unknown;
-}
 
 /** Prints one line of counts at an interval when anything changed, and at least once a minute. */
 export class Summary {
@@ -37,13 +35,12 @@ export class Summary {
   }
 }
 
-export function summaryLine(sources: Record<string, Counts>, destinations: Record<string, Counts>): string {
-  const n = (c: Counts | undefined, k: string) => (typeof c?.[k] === 'number' ? (c[k] as number) : 0);
+export function summaryLine(sources: Record<string, SourceStats>, destinations: Record<string, DestinationStats>): string {
   const src = Object.entries(sources).map(
-    ([name, c]) => `${name}: ${n(c, 'received')} in, ${n(c, 'accepted')} accepted, ${n(c, 'blocked')} blocked, ${n(c, 'rejected')} rejected`,
+    ([name, c]) => `${name}: ${c.received} in, ${c.accepted} accepted, ${c.blocked} blocked, ${c.rejected} rejected`,
   );
   const dst = Object.entries(destinations).map(
-    ([name, c]) => `${name}: ${n(c, 'delivered')} delivered, ${n(c, 'retrying')} retrying, ${n(c, 'deadLettered')} dead-lettered, lag ${n(c, 'lag')}`,
+    ([name, c]) => `${name}: ${c.delivered} delivered, ${c.retrying} retrying, ${c.deadLettered} dead-lettered, lag ${c.lag}`,
   );
   return [...src, ...dst].join(' | ') || 'no sources or destinations';
 }
