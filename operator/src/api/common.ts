@@ -10,6 +10,34 @@ export const DURATION_PATTERN = '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$';
 export const Duration = (description: string, extra: Record<string, unknown> = {}) =>
   Type.String({ description, pattern: DURATION_PATTERN, maxLength: 32, ...extra });
 
+/** A CEL rule with the message the API server (and `sluice validate`) reports when it fails. */
+export interface ValidationRule {
+  rule: string;
+  message: string;
+  fieldPath?: string;
+  reason?: 'FieldValueInvalid' | 'FieldValueForbidden' | 'FieldValueRequired' | 'FieldValueDuplicate';
+}
+
+/** The rules of one schema node, as the `x-kubernetes-validations` option TypeBox carries through. */
+export const rules = (...list: ValidationRule[]) => ({ 'x-kubernetes-validations': list });
+
+/**
+ * CEL guard: true when `expr` is a duration the pattern accepts. Rules that call duration()
+ * check it first, because the API server still evaluates CEL when only a pattern failed and
+ * duration("abc") would fail with an evaluation error instead of the rule's message.
+ */
+export const isDuration = (expr: string) => `${expr}.matches('^([0-9]+([.][0-9]+)?(ms|s|m|h))+$')`;
+
+/** A duration that must not be zero (a zero timeout or retention is always a mistake). */
+export const PositiveDuration = (field: string, description: string, extra: Record<string, unknown> = {}) =>
+  Duration(description, {
+    ...extra,
+    ...rules({ rule: "!self.matches('^(0+([.]0+)?(ms|s|m|h))+$')", message: `${field} must be greater than 0` }),
+  });
+
+/** Keys of Secrets and ConfigMaps, as Kubernetes accepts them. */
+export const CONFIG_KEY_PATTERN = '^[-._a-zA-Z0-9]+$';
+
 export const Name = (description: string) =>
   Type.String({
     description,
@@ -26,7 +54,13 @@ export const SecretKeyRef = (description: string, defaultKey: string) =>
     {
       name: Name('Name of the Secret, in the same namespace.'),
       key: Type.Optional(
-        Type.String({ description: `Key inside the Secret. Defaults to "${defaultKey}".`, minLength: 1, maxLength: 253, default: defaultKey }),
+        Type.String({
+          description: `Key inside the Secret. Defaults to "${defaultKey}".`,
+          minLength: 1,
+          maxLength: 253,
+          pattern: CONFIG_KEY_PATTERN,
+          default: defaultKey,
+        }),
       ),
     },
     { description },
@@ -43,7 +77,7 @@ export const Condition = Type.Object({
   message: Type.String({ description: 'Human-readable detail.', maxLength: 32768 }),
   lastTransitionTime: Type.String({ description: 'When status last changed.', format: 'date-time' }),
   observedGeneration: Type.Optional(Type.Integer({ description: 'The generation this condition was computed for.', minimum: 0 })),
-});
+}, { description: 'One aspect of the object\'s state (metav1.Condition).' });
 export type Condition = Static<typeof Condition>;
 
 export const CommonStatus = {

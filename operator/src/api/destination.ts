@@ -1,30 +1,46 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { CommonStatus, Duration, FreeObject, LocalObjectReference, Name, type Resource } from './common.ts';
+import { CONFIG_KEY_PATTERN, CommonStatus, Duration, FreeObject, LocalObjectReference, Name, PositiveDuration, isDuration, rules, type Resource } from './common.ts';
 
 /** Destination types the runtime implements; a test keeps this list and the registry equal. */
 export const DESTINATION_TYPES = ['webhook', 'file'] as const;
 export type DestinationTypeName = (typeof DESTINATION_TYPES)[number];
 
+/** now | a duration | an RFC 3339 time. No backslashes, so it reads the same inside a CEL string. */
 export const START_FROM_PATTERN =
-  '^(now|([0-9]+(\\.[0-9]+)?(ms|s|m|h))+|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))$';
+  '^(now|([0-9]+([.][0-9]+)?(ms|s|m|h))+|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))$';
 
 export const DeliverySettings = Type.Object(
   {
     batchSize: Type.Optional(Type.Integer({ description: 'Most events per request (types may cap it lower).', minimum: 1, maximum: 10000, default: 100 })),
     maxInFlight: Type.Optional(Type.Integer({ description: 'Requests in flight at once.', minimum: 1, maximum: 256, default: 8 })),
-    timeout: Type.Optional(Duration('Timeout of one request.', { default: '10s' })),
-    maxAge: Type.Optional(Duration('How long a failing event is retried before it is dead-lettered.', { default: '4h' })),
+    timeout: Type.Optional(PositiveDuration('timeout', 'Timeout of one request.', { default: '10s' })),
+    maxAge: Type.Optional(PositiveDuration('maxAge', 'How long a failing event is retried before it is dead-lettered.', { default: '4h' })),
     backoff: Type.Optional(
       Type.Object(
         {
-          initial: Type.Optional(Duration('First retry delay.', { default: '1s' })),
+          initial: Type.Optional(PositiveDuration('initial', 'First retry delay.', { default: '1s' })),
           max: Type.Optional(Duration('Longest retry delay.', { default: '5m' })),
         },
-        { description: 'Exponential backoff with jitter between retries.' },
+        {
+          description: 'Exponential backoff with jitter between retries.',
+          default: {},
+          ...rules({
+            rule: `!has(self.initial) || !has(self.max) || !${isDuration('self.initial')} || !${isDuration('self.max')} || duration(self.initial) <= duration(self.max)`,
+            message: 'initial must not exceed max',
+          }),
+        },
       ),
     ),
   },
-  { description: 'Batching, concurrency, timeouts and retries.' },
+  {
+    description: 'Batching, concurrency, timeouts and retries.',
+    // An empty default lets the API server fill in every setting, so `kubectl get -o yaml` shows them.
+    default: {},
+    ...rules({
+      rule: `!has(self.timeout) || !has(self.maxAge) || !${isDuration('self.timeout')} || !${isDuration('self.maxAge')} || duration(self.timeout) <= duration(self.maxAge)`,
+      message: 'timeout must not exceed maxAge: a request that times out has to be retried at least once',
+    }),
+  },
 );
 export type DeliverySettings = Static<typeof DeliverySettings>;
 
@@ -34,6 +50,8 @@ export const DestinationSpec = Type.Object(
       description: 'Sources to read from.',
       minItems: 1,
       maxItems: 64,
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['name'],
     }),
     type: Type.Union(
       DESTINATION_TYPES.map((t) => Type.Literal(t)),
@@ -46,12 +64,20 @@ export const DestinationSpec = Type.Object(
       }),
     ),
     filter: Type.Optional(
-      Type.String({ description: 'CEL expression over the event; events for which it is false are skipped, e.g. type == "track" && event in ["Order Completed"].', maxLength: 4096 }),
+      Type.String({
+        description: 'CEL expression over the event; events for which it is false are skipped, e.g. type == "track" && event in ["Order Completed"].',
+        minLength: 1,
+        maxLength: 4096,
+      }),
     ),
     mapping: Type.Optional(
-      Type.Record(Type.String({ maxLength: 256 }), Type.String({ maxLength: 4096 }), {
+      Type.Record(Type.String({ maxLength: 256 }), Type.String({ description: 'CEL expression over the event.', minLength: 1, maxLength: 4096 }), {
         description: 'Output field (dotted path) → CEL expression over the event. Types ship default mappings.',
         maxProperties: 256,
+        ...rules({
+          rule: "self.all(k, size(k) <= 256 && k.matches('^[A-Za-z0-9_$@-]+([.][A-Za-z0-9_$@-]+)*$'))",
+          message: "mapping keys must be dotted paths such as user_data.em: names of letters, digits, '_', '-', '$' or '@' joined by single dots",
+        }),
       }),
     ),
     function: Type.Optional(
@@ -59,7 +85,7 @@ export const DestinationSpec = Type.Object(
         {
           configMapRef: Type.Object({
             name: Name('Name of the ConfigMap.'),
-            key: Type.String({ description: 'Key holding the JavaScript source.', minLength: 1, maxLength: 253 }),
+            key: Type.String({ description: 'Key holding the JavaScript source.', minLength: 1, maxLength: 253, pattern: CONFIG_KEY_PATTERN }),
           }, { description: 'ConfigMap holding the function source.' }),
         },
         { description: 'Sandboxed JavaScript run on each event (onTrack, onIdentify, …).' },
@@ -71,6 +97,7 @@ export const DestinationSpec = Type.Object(
           categories: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
             description: 'Consent categories an event must have granted (context.consent.categoryPreferences) to be delivered.',
             maxItems: 32,
+            'x-kubernetes-list-type': 'set',
           }),
         },
         { description: 'Consent required before delivery.' },
@@ -80,8 +107,13 @@ export const DestinationSpec = Type.Object(
     startFrom: Type.Optional(
       Type.String({
         description: 'Where a new destination starts reading: now, a duration back (72h) to backfill from bus history, or an RFC 3339 time.',
-        pattern: START_FROM_PATTERN,
+        maxLength: 64,
         default: 'now',
+        // A rule rather than a pattern, so the message says what is accepted.
+        ...rules({
+          rule: `self.matches('${START_FROM_PATTERN}')`,
+          message: 'startFrom must be now, a duration such as 72h, or an RFC 3339 time such as 2024-05-01T00:00:00Z',
+        }),
       }),
     ),
     replicas: Type.Optional(Type.Integer({ description: 'Delivery pods.', minimum: 0, maximum: 32, default: 1 })),
@@ -95,7 +127,7 @@ export const LastError = Type.Object({
   code: Type.String({ description: 'HTTP status or error code.' }),
   message: Type.String({ description: 'Redacted error message.' }),
   messageId: Type.Optional(Type.String({ description: 'An affected event.' })),
-});
+}, { description: 'The most recent delivery error.' });
 
 export const DestinationStatus = Type.Object(
   {

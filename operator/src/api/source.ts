@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { CommonStatus, Duration, LocalObjectReference, SecretKeyRef, type Resource } from './common.ts';
+import { CommonStatus, LocalObjectReference, PositiveDuration, SecretKeyRef, rules, type Resource } from './common.ts';
 
 export const SourceLimits = Type.Object(
   {
@@ -10,7 +10,15 @@ export const SourceLimits = Type.Object(
       Type.Integer({ description: 'Requests per second per ingest replica before answering 429 with Retry-After; 0 means unlimited.', minimum: 0, maximum: 1000000, default: 0 }),
     ),
   },
-  { description: 'Bounds on what one request may carry. Defaults follow Segment\'s limits.' },
+  {
+    description: 'Bounds on what one request may carry. Defaults follow Segment\'s limits.',
+    // An empty default lets the API server fill in every limit, so `kubectl get -o yaml` shows them.
+    default: {},
+    ...rules({
+      rule: '!has(self.maxEventBytes) || !has(self.maxBatchBytes) || self.maxEventBytes <= self.maxBatchBytes',
+      message: 'maxEventBytes must not exceed maxBatchBytes: a single event has to fit in a request',
+    }),
+  },
 );
 export type SourceLimits = Static<typeof SourceLimits>;
 
@@ -23,6 +31,12 @@ export const SourceSpec = Type.Object(
         description: 'Write keys SDKs authenticate with. Several keys are accepted at once, for rotation.',
         minItems: 1,
         maxItems: 16,
+        // 16 × 16 comparisons at most: cheap enough for the API server's CEL cost limit.
+        ...rules({
+          // secretRef.key is always set here: defaults are applied before validation.
+          rule: 'self.all(w, self.exists_one(v, v.secretRef.name == w.secretRef.name && v.secretRef.key == w.secretRef.key))',
+          message: 'writeKeys must not list the same Secret key twice',
+        }),
       },
     ),
     onInvalid: Type.Optional(
@@ -34,18 +48,35 @@ export const SourceSpec = Type.Object(
     cors: Type.Optional(
       Type.Object(
         {
-          allowedOrigins: Type.Array(Type.String({ maxLength: 2048 }), {
-            description: 'Origins browsers may send from, e.g. https://shop.example.com; "*" allows any.',
-            maxItems: 256,
-            default: ['*'],
-          }),
+          allowedOrigins: Type.Array(
+            Type.String({
+              description: 'An origin (scheme://host[:port]) or "*".',
+              minLength: 1,
+              maxLength: 512,
+              ...rules({
+                rule: "self == '*' || self.matches('^https?://[^/?#*@ ]+$')",
+                message: 'allowedOrigins entries must be "*" or an origin such as https://shop.example.com (scheme, host and optional port; no path)',
+              }),
+            }),
+            {
+              description: 'Origins browsers may send from, e.g. https://shop.example.com; "*" allows any.',
+              maxItems: 256,
+              'x-kubernetes-list-type': 'set',
+              default: ['*'],
+            },
+          ),
         },
-        { description: 'Cross-origin rules for browser SDKs.' },
+        // Spelled out rather than {}: the API server validates a default as written, without nested defaults.
+        { description: 'Cross-origin rules for browser SDKs.', default: { allowedOrigins: ['*'] } },
       ),
     ),
     limits: Type.Optional(SourceLimits),
-    retention: Type.Optional(Duration('How long accepted events stay on the bus: the replay and backfill window.', { default: '168h' })),
-    silenceAfter: Type.Optional(Duration('EventsFlowing turns False when a source that had traffic receives nothing for this long.', { default: '15m' })),
+    retention: Type.Optional(
+      PositiveDuration('retention', 'How long accepted events stay on the bus: the replay and backfill window.', { default: '168h' }),
+    ),
+    silenceAfter: Type.Optional(
+      PositiveDuration('silenceAfter', 'EventsFlowing turns False when a source that had traffic receives nothing for this long.', { default: '15m' }),
+    ),
     replicas: Type.Optional(Type.Integer({ description: 'Ingest pods.', minimum: 0, maximum: 100, default: 2 })),
   },
   { description: 'An ingest endpoint speaking Segment\'s HTTP Tracking API.' },
@@ -60,7 +91,7 @@ export const ViolationSummary = Type.Object({
   count: Type.Integer({ description: 'Occurrences in the recent window.', minimum: 0 }),
   lastSeen: Type.String({ description: 'When last seen.', format: 'date-time' }),
   sampleMessageId: Type.Optional(Type.String({ description: 'messageId of a recent offending event.' })),
-});
+}, { description: 'A tracking-plan violation seen recently, with how often.' });
 export type ViolationSummary = Static<typeof ViolationSummary>;
 
 export const SourceStatus = Type.Object(
