@@ -4,12 +4,13 @@ import type { TrackingPlanSpec } from '../../../operator/src/api/index.ts';
 import { admit, problemsOf, type AdmitInput } from './admit.ts';
 import { openEnvelope } from './batch.ts';
 import type { RequestFacts } from './normalise.ts';
+import { readTime } from './timestamps.ts';
 
 const facts: RequestFacts = {
   receivedAt: Date.parse('2024-05-01T12:00:00Z'),
   receivedAtIso: '2024-05-01T12:00:00.000Z',
   ip: '203.0.113.9',
-  sentAt: '2024-05-01T12:00:00Z',
+  sentAt: readTime('2024-05-01T12:00:00Z'),
   type: undefined,
 };
 

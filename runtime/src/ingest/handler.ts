@@ -13,6 +13,7 @@ import { decodePixelData, PIXEL_GIF } from './pixel.ts';
 import { send, sendError, sendSuccess, type Exchange } from './respond.ts';
 import { route, splitUrl, type Route } from './routes.ts';
 import { scanJson } from './scan.ts';
+import { formatIso, readTime } from './timestamps.ts';
 import { baseFromRequest, settingsBody, type ApiBase } from './settings.ts';
 import type { IngestConfig, SourceState } from './sources.ts';
 import type { Meter } from './stats.ts';
@@ -162,9 +163,9 @@ function requestFacts(deps: HandlerDeps, req: IncomingMessage, type: EventType |
   const receivedAt = deps.now();
   return {
     receivedAt,
-    receivedAtIso: new Date(receivedAt).toISOString(),
+    receivedAtIso: formatIso(receivedAt),
     ip: clientIp(req.headers['x-forwarded-for'], req.socket.remoteAddress),
-    sentAt: envelope.sentAt,
+    sentAt: readTime(envelope.sentAt),
     type,
   };
 }

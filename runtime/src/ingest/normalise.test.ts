@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readTime } from './timestamps.ts';
 import { clientIp, MESSAGE_ID_PREFIX, normaliseEvent, type RequestFacts } from './normalise.ts';
 
 const facts = (over: Partial<RequestFacts> = {}): RequestFacts => ({
@@ -51,7 +52,7 @@ describe('normaliseEvent', () => {
   });
 
   it('uses the batch sentAt when the event has none', () => {
-    const e = normaliseEvent({ userId: 'u', timestamp: '2024-05-01T10:00:00Z' }, facts({ sentAt: '2024-05-01T10:00:05Z', type: undefined }));
+    const e = normaliseEvent({ userId: 'u', timestamp: '2024-05-01T10:00:00Z' }, facts({ sentAt: readTime('2024-05-01T10:00:05Z'), type: undefined }));
     expect(e.timestamp).toBe('2024-05-01T11:59:55.000Z');
     expect(e.sentAt).toBe('2024-05-01T10:00:05.000Z');
   });

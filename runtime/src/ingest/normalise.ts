@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isObject, type EventType, type JsonObject, type SegmentEvent } from '../event.ts';
-import { correctTimes } from './timestamps.ts';
+import { correctTimes, readTime, type ClientTime } from './timestamps.ts';
 
 /** Facts about the request every event in it shares. */
 export interface RequestFacts {
@@ -9,8 +9,8 @@ export interface RequestFacts {
   receivedAtIso: string;
   /** The client's address, for context.ip. */
   ip: string | undefined;
-  /** Batch-level sentAt. */
-  sentAt: unknown;
+  /** Batch-level sentAt, read once for the whole request. */
+  sentAt: ClientTime | undefined;
   /** The type the endpoint implies; batch items carry their own. */
   type: EventType | undefined;
 }
@@ -31,7 +31,8 @@ export function normaliseEvent(item: JsonObject, facts: RequestFacts): SegmentEv
     if (item[field] === null) delete item[field];
   }
 
-  const times = correctTimes(facts.receivedAt, item.timestamp, item.sentAt ?? facts.sentAt);
+  const own = item.sentAt === undefined || item.sentAt === null ? undefined : readTime(item.sentAt);
+  const times = correctTimes(facts.receivedAt, facts.receivedAtIso, item.timestamp, own ?? facts.sentAt);
   item.timestamp = times.timestamp;
   if (times.originalTimestamp === undefined) delete item.originalTimestamp;
   else item.originalTimestamp = times.originalTimestamp;
