@@ -5,6 +5,7 @@ import type { Violation } from '../plan/types.ts';
 import type { Admission } from './admit.ts';
 import type { SourceState } from './sources.ts';
 import type { Meter } from './stats.ts';
+import { formatIso } from './timestamps.ts';
 
 /** The part of the violation sampler the ingest feeds (observe/violations.ts). */
 export interface ViolationRecorder {
@@ -40,7 +41,7 @@ export function accountStored(meter: Meter, sampler: ViolationRecorder, s: Sourc
     const duplicates = Math.min(stored?.duplicates ?? 0, accepted);
     st.accepted += accepted;
     st.duplicates += duplicates;
-    st.lastEventTime = new Date(now).toISOString();
+    st.lastEventTime = formatIso(now);
     meter.events(name, 'accepted', 'stored', accepted - duplicates);
     meter.events(name, 'accepted', 'duplicate', duplicates);
   }

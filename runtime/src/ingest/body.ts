@@ -13,29 +13,30 @@ export class ClientGone extends Error {
 const EMPTY = Buffer.alloc(0);
 
 /**
- * Reads the raw body, refusing it as soon as it passes `limit` bytes (compressed bodies are
- * never larger than what they inflate to within the same limit, so one cap serves both).
+ * Reads the raw body, keeping at most `limit` bytes (compressed bodies are never larger than
+ * what they inflate to within the same limit, so one cap serves both). A body somewhat over
+ * the limit is read to its end and thrown away, so the client gets its 400 on a healthy
+ * connection (SDKs retry network errors forever but drop on 400); beyond `drainLimit` the
+ * answer goes out at once and the connection is closed.
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number, drainLimit = limit * 4): Promise<Buffer> {
   const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > limit) {
-    return Promise.reject(tooLarge(limit));
-  }
+  if (declared !== undefined && Number(declared) > drainLimit) return Promise.reject(tooLarge(limit));
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
+      if (size <= limit) chunks.push(chunk);
+      else if (size > drainLimit) {
         cleanup();
         reject(tooLarge(limit));
-        return;
-      }
-      chunks.push(chunk);
+      } else chunks = [];
     };
     const onEnd = () => {
       cleanup();
-      resolve(chunks.length === 1 ? chunks[0]! : chunks.length === 0 ? EMPTY : Buffer.concat(chunks, size));
+      if (size > limit) reject(tooLarge(limit));
+      else resolve(chunks.length === 1 ? chunks[0]! : chunks.length === 0 ? EMPTY : Buffer.concat(chunks, size));
     };
     const onGone = (err?: Error) => {
       cleanup();

@@ -132,6 +132,31 @@ describe('bad input', () => {
     expect(h.bus.published).toEqual([]);
   });
 
+  it('reads a body a little over the limit to its end and answers 400 on a healthy connection', async () => {
+    // Chunked, so the size is only learnt while reading.
+    const chunks = [JSON.stringify({ batch: [{ type: 'track', userId: 'u', event: 'x', properties: { p: 'x'.repeat(9000) } }] })];
+    const stream = new ReadableStream<Uint8Array>({
+      pull(c) {
+        const next = chunks.shift();
+        if (next === undefined) c.close();
+        else c.enqueue(new TextEncoder().encode(next));
+      },
+    });
+    const res = await fetch(`${h.url}/v1/batch`, { method: 'POST', body: stream, duplex: 'half', headers: { authorization: basic(KEY) } } as RequestInit);
+    expect(await answer(res)).toMatchObject({ status: 400, body: { code: 'request_too_large' } });
+    expect(res.headers.get('connection')).not.toBe('close');
+  });
+
+  it('closes the connection on a body far over the limit and keeps serving', async () => {
+    const huge = new Uint8Array(8192 * 5);
+    const outcome = await post('/v1/batch', huge, { authorization: basic(KEY) }).then(
+      async (r) => [r.status, r.headers.get('connection')],
+      () => 'reset',
+    );
+    expect([[400, 'close'], 'reset']).toContainEqual(outcome);
+    expect((await post('/v1/track', { userId: 'u', event: 'after' }, { authorization: basic(KEY) })).status).toBe(200);
+  });
+
   it('refuses a gzip bomb cheaply and keeps serving', async () => {
     // 200 MB of JSON whitespace in ~200 KB: under the raw limit, so only the inflate cap stops it.
     const bomb = gzipSync(Buffer.alloc(200 * 1024 * 1024, 0x20), { level: 9 });

@@ -58,16 +58,23 @@ export function handleRequest(deps: HandlerDeps, req: IncomingMessage, res: Serv
       work = serveEvents(deps, cfg, x, req, r);
       break;
   }
-  work.catch((err: unknown) => fail(x, err));
+  work.catch((err: unknown) => fail(x, req, err));
 }
 
-function fail(x: Exchange, err: unknown): void {
-  if (err instanceof ClientGone) return;
-  if (err instanceof IngestError) {
-    sendError(x, err.code, err.message, { retryAfter: err.retryAfter, close: err.code === 'request_too_large' });
-    return;
+/** Answers a failed request; never throws, whatever state the response is in. */
+export function fail(x: Exchange, req: IncomingMessage, err: unknown): void {
+  try {
+    if (err instanceof ClientGone) return;
+    if (err instanceof IngestError) {
+      // Node reads an unread body through to keep the connection; for a huge one, close instead.
+      const close = err.code === 'request_too_large' && !req.complete;
+      sendError(x, err.code, err.message, { retryAfter: err.retryAfter, close });
+    } else {
+      sendError(x, 'internal', `serving /v1/${x.endpoint}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  } catch {
+    x.res.destroy();
   }
-  sendError(x, 'internal', `serving /v1/${x.endpoint}: ${err instanceof Error ? err.message : String(err)}`);
 }
 
 function preflight(x: Exchange, origin: string | undefined, cfg: IngestConfig): void {

@@ -50,7 +50,13 @@ export function createIngest(opts: IngestOptions): Ingest {
   };
   return {
     handle(req, res) {
-      handleRequest(deps, req, res);
+      try {
+        handleRequest(deps, req, res);
+      } catch (err) {
+        // A bug must cost one request, not the process.
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ success: false, code: 'internal', message: `serving ${req.url?.slice(0, 100) ?? ''}: ${(err as Error).message}` }));
+        else res.destroy();
+      }
     },
     reload(sources) {
       config = buildConfig(sources, compile, config, now());

@@ -70,6 +70,11 @@ describe('readTime', () => {
     expect(readTime('2024-05-01T12:00:00.123Z')).toEqual({ ms: Date.parse('2024-05-01T12:00:00.123Z'), iso: '2024-05-01T12:00:00.123Z' });
     expect(readTime('2024-05-01T14:00:00+02:00')).toEqual({ ms: Date.parse('2024-05-01T12:00:00Z'), iso: '2024-05-01T12:00:00.000Z' });
     expect(readTime('2024-02-29T23:59:59.999Z')?.iso).toBe('2024-02-29T23:59:59.999Z');
+    expect(readTime('2023-02-29T00:00:00.000Z')).toBeUndefined();
+    expect(readTime('2000-02-29T00:00:00.000Z')?.iso).toBe('2000-02-29T00:00:00.000Z');
+    expect(readTime('1900-02-29T00:00:00.000Z')).toBeUndefined();
+    expect(readTime('2024-04-31T00:00:00.000Z')).toBeUndefined();
+    expect(readTime('2024-12-31T00:00:00.000Z')?.iso).toBe('2024-12-31T00:00:00.000Z');
     expect(readTime('nope')).toBeUndefined();
   });
 });

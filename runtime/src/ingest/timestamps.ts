@@ -82,9 +82,13 @@ function parseCanonical(s: string): number | undefined {
   const ms = digits(s, 20, 3);
   if ((year | month | day | hour | minute | second | ms) < 0) return undefined;
   if (year < 1000 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return undefined;
-  const t = Date.UTC(year, month - 1, day, hour, minute, second, ms);
-  // Date.UTC rolls 2024-02-31 over to March; such a date is not canonical.
-  return new Date(t).getUTCDate() === day ? t : undefined;
+  if (day > 28 && day > daysInMonth(year, month)) return undefined;
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 function digits(s: string, at: number, n: number): number {
