@@ -31,8 +31,9 @@ describe('integrationsAllow', () => {
     ['name wins over display name', { 'meta-ads': true, 'Facebook Conversions API': false }, true],
     ['another destination disabled', { Mixpanel: false }, true],
     ['All: false, another enabled', { All: false, Mixpanel: true }, false],
-    ['non-boolean value falls back to All', { All: false, 'meta-ads': 'yes' }, false],
-    ['null value falls back to All', { 'meta-ads': null }, true],
+    ['other truthy value enables', { All: false, 'meta-ads': 'yes' }, true],
+    ['null falls back to All', { All: false, 'meta-ads': null }, false],
+    ['0 falls back to All', { 'meta-ads': 0 }, true],
   ])('%s', (_, integrations, expected) => {
     expect(integrationsAllow(integrations, names)).toBe(expected);
   });

@@ -27,15 +27,15 @@ export function routeEvent(event: SegmentEvent, rules: RouteRules): RouteDecisio
 
 /**
  * Segment's routing: `integrations[name] === false` turns a destination off; a truthy
- * value (true or an options object) turns it on even under `All: false`; otherwise `All`
- * decides, defaulting to on. The first name with a boolean or object value wins.
+ * value (true, an options object) turns it on even under `All: false`; otherwise `All`
+ * decides, defaulting to on. The first name set to false or a truthy value wins.
  */
 export function integrationsAllow(integrations: unknown, names: readonly string[]): boolean {
   if (!isObject(integrations)) return true;
   for (const name of names) {
     const v = integrations[name];
     if (v === false) return false;
-    if (v === true || isObject(v)) return true;
+    if (v) return true;
   }
   return integrations.All !== false;
 }

@@ -57,7 +57,14 @@ export type EventFilter = (event: SegmentEvent) => boolean;
 /** Evaluates to a JSON-ready value; `undefined` when the expression yields nothing. */
 export type EventExpression = (event: SegmentEvent) => unknown;
 
-type Compiled = ((ctx: Record<string, unknown>) => unknown) & { check(): { valid: boolean; type?: string; error?: unknown } };
+type Parsed = ((ctx: Record<string, unknown>) => unknown) & { ast: unknown; check(): { valid: boolean; type?: string; error?: unknown } };
+
+interface Compiled {
+  run: Parsed;
+  /** Builds the variables for one event: only those the expression reads (the hot path). */
+  bind: (event: SegmentEvent) => Record<string, unknown>;
+  type: string | undefined;
+}
 
 const environment = createEnvironment();
 
@@ -85,13 +92,42 @@ function createEnvironment(): Environment {
 }
 
 const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});
+const SCALAR_SET = new Set<string>(EVENT_SCALARS);
+const OBJECT_SET = new Set<string>(EVENT_OBJECTS);
+const ALL_VARIABLES = [TYPE_ALIAS, 'message', ...EVENT_SCALARS, ...EVENT_OBJECTS];
 
-/** The variables an expression sees for one event. */
-export function activation(event: SegmentEvent): Record<string, unknown> {
-  const ctx: Record<string, unknown> = { [TYPE_ALIAS]: event.type ?? null, message: event };
-  for (const k of EVENT_SCALARS) ctx[k] = event[k] ?? null;
-  for (const k of EVENT_OBJECTS) ctx[k] = event[k] ?? EMPTY;
+/** The variables an expression sees for one event (all of them, or the ones named). */
+export function activation(event: SegmentEvent, names: readonly string[] = ALL_VARIABLES): Record<string, unknown> {
+  const ctx: Record<string, unknown> = {};
+  for (const k of names) {
+    if (k === TYPE_ALIAS) ctx[k] = event.type ?? null;
+    else if (k === 'message') ctx[k] = event;
+    else if (SCALAR_SET.has(k)) ctx[k] = event[k] ?? null;
+    else if (OBJECT_SET.has(k)) ctx[k] = event[k] ?? EMPTY;
+  }
   return ctx;
+}
+
+/** Identifiers the parsed expression refers to, found by walking its AST once. */
+function referencedVariables(ast: unknown): string[] {
+  const found = new Set<string>();
+  const walk = (node: unknown, depth: number): void => {
+    if (depth > 200 || node === null || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      for (const n of node) walk(n, depth + 1);
+      return;
+    }
+    const { op, args } = node as { op?: unknown; args?: unknown };
+    if (typeof op !== 'string') return;
+    if (op === 'id' && typeof args === 'string') found.add(args);
+    else walk(args, depth + 1);
+  };
+  walk(ast, 0);
+  return ALL_VARIABLES.filter((v) => found.has(v));
+}
+
+function binder(names: readonly string[]): (event: SegmentEvent) => Record<string, unknown> {
+  return (event) => activation(event, names);
 }
 
 const cache = new Map<string, Compiled>();
@@ -104,17 +140,18 @@ function compile(expr: string): Compiled {
     throw new CelCompileError(expr, `the expression is ${expr.length} characters long; at most ${MAX_EXPRESSION_LENGTH} are allowed`);
   }
   if (expr.trim() === '') throw new CelCompileError(expr, 'the expression is empty');
-  let parsed: Compiled;
+  let parsed: Parsed;
   try {
-    parsed = environment.parse(aliasTypeIdentifier(expr)) as Compiled;
+    parsed = environment.parse(aliasTypeIdentifier(expr)) as Parsed;
   } catch (err) {
     throw toCompileError(expr, err);
   }
   const checked = parsed.check();
   if (!checked.valid) throw toCompileError(expr, checked.error);
+  const compiled: Compiled = { run: parsed, bind: binder(referencedVariables(parsed.ast)), type: checked.type };
   if (cache.size >= CACHE_LIMIT) cache.clear();
-  cache.set(expr, parsed);
-  return parsed;
+  cache.set(expr, compiled);
+  return compiled;
 }
 
 /**
@@ -123,14 +160,13 @@ function compile(expr: string): Compiled {
  * a type mismatch) counts as false, as a filter that cannot be satisfied.
  */
 export function compileFilter(expr: string): EventFilter {
-  const run = compile(expr);
-  const type = run.check().type;
+  const { run, bind, type } = compile(expr);
   if (type !== 'bool' && type !== 'dyn') {
     throw new CelCompileError(expr, `a filter must evaluate to bool, but this expression gives ${type ?? 'an unknown type'}`);
   }
   return (event) => {
     try {
-      return run(activation(event)) === true;
+      return run(bind(event)) === true;
     } catch {
       return false;
     }
@@ -142,10 +178,10 @@ export function compileFilter(expr: string): EventFilter {
  * errors such as a missing key yield `undefined` so the caller can omit the field.
  */
 export function compileExpression(expr: string): EventExpression {
-  const run = compile(expr);
+  const { run, bind } = compile(expr);
   return (event) => {
     try {
-      return fromCel(run(activation(event)));
+      return fromCel(run(bind(event)));
     } catch {
       return undefined;
     }
