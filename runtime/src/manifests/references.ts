@@ -1,0 +1,128 @@
+import type { Destination, Source, TrackingPlan } from '../../../operator/src/api/index.ts';
+import type { PathSegment } from './apiserver/index.ts';
+import type { KeyValues } from './core.ts';
+import { problemAt, type Declared } from './problems.ts';
+import type { Problem } from './types.ts';
+
+/** The valid objects of each kind, plus the names of every declared object (valid or not). */
+export interface Catalog {
+  sources: Declared<Source>[];
+  destinations: Declared<Destination>[];
+  plans: Declared<TrackingPlan>[];
+  secrets: Declared<KeyValues>[];
+  configMaps: Declared<KeyValues>[];
+  /** kind → names declared. A reference to an invalid object is not reported again as missing. */
+  declared: Map<string, Set<string>>;
+}
+
+interface Ref {
+  segments: PathSegment[];
+  path: string;
+}
+
+const where = (d: Declared<unknown>) => `${d.at.file}:${d.at.line}`;
+
+/** The same kind and name twice: kubectl apply would silently keep only the last one. */
+export function checkDuplicates(all: readonly Declared<unknown>[]): Problem[] {
+  const first = new Map<string, Declared<unknown>>();
+  const problems: Problem[] = [];
+  for (const d of all) {
+    if (!d.name) continue;
+    const id = `${d.kind}\u0000${d.namespace ?? ''}\u0000${d.name}`;
+    const earlier = first.get(id);
+    if (earlier) {
+      problems.push(problemAt(d, ['metadata', 'name'], 'metadata.name', `${d.kind} "${d.name}" is also declared at ${where(earlier)}; kubectl apply would keep only the last one`));
+    } else {
+      first.set(id, d);
+    }
+  }
+  return problems;
+}
+
+/**
+ * References resolve within one namespace; `sluice run` serves one, so every object that
+ * names a namespace must name the same (objects without one are taken to be in it).
+ */
+export function checkNamespaces(all: readonly Declared<unknown>[]): Problem[] {
+  const first = all.find((d) => d.namespace);
+  if (!first) return [];
+  return all
+    .filter((d) => d.namespace && d.namespace !== first.namespace)
+    .map((d) =>
+      problemAt(d, ['metadata', 'namespace'], 'metadata.namespace', `namespace "${d.namespace}" differs from "${first.namespace}" (${where(first)}); references resolve within one namespace, so all objects must share it`),
+    );
+}
+
+/**
+ * What the API server cannot check at apply time: that referenced TrackingPlans, Sources,
+ * Secrets (and their keys) and ConfigMaps exist, and that no write key selects two Sources.
+ */
+export function checkReferences(c: Catalog): Problem[] {
+  const problems: Problem[] = [];
+  const secrets = byName(c.secrets);
+  const configMaps = byName(c.configMaps);
+  const declared = (kind: string, name: string) => c.declared.get(kind)?.has(name) ?? false;
+
+  /** The value of a Secret/ConfigMap key; undefined (with a problem) when it cannot be resolved. */
+  const lookup = (from: Declared<unknown>, kind: 'Secret' | 'ConfigMap', ref: { name: string; key?: string }, at: Ref): string | undefined => {
+    const store = (kind === 'Secret' ? secrets : configMaps).get(ref.name);
+    if (!store) {
+      if (!declared(kind, ref.name)) problems.push(problemAt(from, [...at.segments, 'name'], `${at.path}.name`, `${kind} "${ref.name}" not found in the manifests`));
+      return undefined;
+    }
+    if (ref.key === undefined) return undefined;
+    const value = store.resource.data.get(ref.key);
+    if (value === undefined) {
+      const keys = [...store.resource.data.keys()];
+      const has = keys.length ? `; it has: ${keys.join(', ')}` : '; it has no keys';
+      problems.push(problemAt(from, [...at.segments, 'key'], `${at.path}.key`, `${kind} "${ref.name}" has no key "${ref.key}"${has}`));
+    }
+    return value;
+  };
+
+  const keyOwner = new Map<string, Declared<Source>>();
+  for (const s of c.sources) {
+    const plan = s.resource.spec.trackingPlanRef?.name;
+    if (plan !== undefined && !declared('TrackingPlan', plan)) {
+      problems.push(problemAt(s, ['spec', 'trackingPlanRef', 'name'], 'spec.trackingPlanRef.name', `TrackingPlan "${plan}" not found in the manifests`));
+    }
+    s.resource.spec.writeKeys.forEach((w, i) => {
+      const path = `spec.writeKeys[${i}]`;
+      const value = lookup(s, 'Secret', w.secretRef, { segments: ['spec', 'writeKeys', i, 'secretRef'], path: `${path}.secretRef` });
+      if (value === undefined) return;
+      if (value.length === 0) {
+        problems.push(problemAt(s, ['spec', 'writeKeys', i], path, `the write key in Secret "${w.secretRef.name}" key "${w.secretRef.key ?? 'writeKey'}" is empty`));
+        return;
+      }
+      const owner = keyOwner.get(value);
+      if (!owner) keyOwner.set(value, s);
+      else if (owner !== s) {
+        problems.push(
+          problemAt(s, ['spec', 'writeKeys', i], path, `this write key is also a write key of Source "${owner.name}" (${where(owner)}); a write key must select one Source`),
+        );
+      }
+    });
+  }
+
+  for (const d of c.destinations) {
+    const spec = d.resource.spec;
+    spec.sources.forEach((ref, i) => {
+      if (!declared('Source', ref.name)) {
+        problems.push(problemAt(d, ['spec', 'sources', i, 'name'], `spec.sources[${i}].name`, `Source "${ref.name}" not found in the manifests`));
+      }
+    });
+    if (spec.credentials) {
+      lookup(d, 'Secret', spec.credentials.secretRef, { segments: ['spec', 'credentials', 'secretRef'], path: 'spec.credentials.secretRef' });
+    }
+    if (spec.function) {
+      lookup(d, 'ConfigMap', spec.function.configMapRef, { segments: ['spec', 'function', 'configMapRef'], path: 'spec.function.configMapRef' });
+    }
+  }
+  return problems;
+}
+
+export function byName<T>(list: readonly Declared<T>[]): Map<string, Declared<T>> {
+  const map = new Map<string, Declared<T>>();
+  for (const d of list) if (!map.has(d.name)) map.set(d.name, d);
+  return map;
+}
