@@ -3,23 +3,26 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useHarness } from '../support/harness.ts';
-import { pipeline, request, runCli, source, writeManifests } from '../support/index.ts';
+import { pipeline, request, runCli, writeManifests } from '../support/index.ts';
 
 const h = useHarness({ scope: 'each' });
 
 function invalidDir(): string {
   const dir = writeManifests(h.tempDir(), pipeline({ writeKey: `wk-${randomUUID()}` }));
-  // An unknown onInvalid value and a Source whose write-key Secret does not exist.
+  // A Source with an unknown onInvalid value, and one whose write-key Secret does not exist.
   writeFileSync(
     join(dir, 'broken.yaml'),
-    `apiVersion: sluice.dev/v1alpha1\nkind: Source\nmetadata: {name: broken}\nspec:\n  onInvalid: sometimes\n  writeKeys: [{secretRef: {name: missing-secret}}]\n`,
+    [
+      `apiVersion: sluice.dev/v1alpha1\nkind: Source\nmetadata: {name: broken}\nspec:\n  onInvalid: sometimes\n  writeKeys: [{secretRef: {name: web-write-key}}]\n`,
+      `apiVersion: sluice.dev/v1alpha1\nkind: Source\nmetadata: {name: orphan}\nspec:\n  writeKeys: [{secretRef: {name: missing-secret}}]\n`,
+    ].join('---\n'),
   );
   return dir;
 }
 
 describe('sluice CLI', () => {
   it('validate exits 0 on valid manifests and 1 listing every problem with its file', async () => {
-    const good = writeManifests(h.tempDir(), [...pipeline({ writeKey: 'k1', webhookUrl: 'http://127.0.0.1:9/hook' }), source('api', { writeKeys: [{ secretRef: { name: 'web-write-key' } }] })]);
+    const good = writeManifests(h.tempDir(), pipeline({ writeKey: 'k1', webhookUrl: 'http://127.0.0.1:9/hook' }));
     const ok = await runCli(['validate', '-f', good]);
     expect(ok.code, ok.stderr).toBe(0);
 
