@@ -14,10 +14,9 @@ beforeAll(async () => {
   ]);
 });
 afterAll(() => h.close());
-beforeEach(() => {
-  h.bus.published.length = 0;
-  h.bus.quarantined.length = 0;
+beforeEach(async () => {
   h.bus.failWith = undefined;
+  await h.mark();
 });
 
 function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
@@ -34,12 +33,10 @@ describe('authentication', () => {
     expect(await answer(await post('/v1/track', { userId: 'u', event: 'A' }, { authorization: basic(KEY) }))).toEqual({ status: 200, body: { success: true } });
     expect((await post('/v1/track', { userId: 'u', event: 'B', writeKey: KEY2 })).status).toBe(200);
     expect((await post('/v1/track', { userId: 'u', event: 'C', writeKey: BACKEND }, { authorization: 'Bearer some.jwt.token' })).status).toBe(200);
-    expect(h.bus.published.map((p) => [p.source, p.events[0]!.event])).toEqual([
-      ['web', 'A'],
-      ['web', 'B'],
-      ['backend', 'C'],
-    ]);
-    expect(h.bus.events().some((e) => 'writeKey' in e)).toBe(false);
+    const web = await h.events('web');
+    expect(web.map((e) => e.event)).toEqual(['A', 'B']);
+    expect((await h.events('backend')).map((e) => e.event)).toEqual(['C']);
+    expect(web.some((e) => 'writeKey' in e)).toBe(false);
   });
 
   it('answers 401 for a missing or unknown key and stores nothing', async () => {
@@ -49,7 +46,7 @@ describe('authentication', () => {
       body: { code: 'invalid_write_key' },
     });
     expect((await post('/v1/track', { userId: 'u', event: 'A', writeKey: 'nope' }, { authorization: 'Bearer t' })).status).toBe(401);
-    expect(h.bus.published).toEqual([]);
+    expect(await h.events()).toEqual([]);
   });
 });
 
@@ -60,7 +57,7 @@ describe('endpoints', () => {
   ])('/v1/%s stores a %s, whatever type the body claims and under text/plain', async (path, type) => {
     const res = await post(`/v1/${path}`, { type: 'bogus', userId: 'u', previousId: 'p', groupId: 'g', event: 'E', writeKey: KEY }, { 'content-type': 'text/plain' });
     expect(res.status).toBe(200);
-    expect(h.bus.events().map((e) => e.type)).toEqual([type]);
+    expect((await h.events()).map((e) => e.type)).toEqual([type]);
   });
 
   it.each(['batch', 'b', 'import'])('/v1/%s stores a batch, merging context and integrations, applying sentAt', async (path) => {
@@ -72,16 +69,16 @@ describe('endpoints', () => {
         context: { library: { name: 'analytics-kotlin' }, device: { type: 'phone' } },
         integrations: { All: false, Webhook: true },
         batch: [
-          { type: 'track', userId: 'u', event: 'A', messageId: 'm-1', timestamp: '2024-05-01T10:00:00.000Z', context: { device: { id: 'd' } } },
+          { type: 'track', userId: 'u', event: 'A', messageId: `m-${path}`, timestamp: '2024-05-01T10:00:00.000Z', context: { device: { id: 'd' } } },
           { type: 'identify', anonymousId: 'a', traits: { x: 1 }, integrations: { All: true } },
         ],
       },
       { 'x-forwarded-for': '198.51.100.7, 10.0.0.1' },
     );
     expect(res.status).toBe(200);
-    const [a, b] = h.bus.events();
+    const [a, b] = (await h.events());
     expect(a).toMatchObject({
-      messageId: 'm-1',
+      messageId: `m-${path}`,
       originalTimestamp: '2024-05-01T10:00:00.000Z',
       sentAt: '2024-05-01T10:00:10.000Z',
       context: { library: { name: 'analytics-kotlin' }, device: { type: 'phone', id: 'd' }, ip: '198.51.100.7' },
@@ -99,12 +96,12 @@ describe('endpoints', () => {
       'content-encoding': 'gzip',
     });
     expect(res.status).toBe(200);
-    expect(h.bus.events().map((e) => e.event)).toEqual(['Z']);
+    expect((await h.events()).map((e) => e.event)).toEqual(['Z']);
   });
 
   it('accepts and discards browser telemetry on /v1/m without a key', async () => {
     expect(await answer(await post('/v1/m', { series: [] }))).toEqual({ status: 200, body: { success: true } });
-    expect(h.bus.published).toEqual([]);
+    expect([...(await h.events('web')), ...(await h.events('backend'))]).toEqual([]);
   });
 
   it('answers 404 and 405 as JSON', async () => {
@@ -129,7 +126,7 @@ describe('bad input', () => {
     ['an empty batch', '/v1/batch', { batch: [] }, 'empty_batch'],
   ])('%s → 400 %s', async (_name, path, body, code) => {
     expect(await answer(await post(path, body, { authorization: basic(KEY) }))).toMatchObject({ status: 400, body: { code } });
-    expect(h.bus.published).toEqual([]);
+    expect(await h.events()).toEqual([]);
   });
 
   it('reads a body a little over the limit to its end and answers 400 on a healthy connection', async () => {
@@ -150,7 +147,7 @@ describe('bad input', () => {
   it('closes the connection on a body far over the limit and keeps serving', async () => {
     const huge = new Uint8Array(8192 * 5);
     const outcome = await post('/v1/batch', huge, { authorization: basic(KEY) }).then(
-      async (r) => [r.status, r.headers.get('connection')],
+      (r) => [r.status, r.headers.get('connection')],
       () => 'reset',
     );
     expect([[400, 'close'], 'reset']).toContainEqual(outcome);
@@ -192,7 +189,7 @@ describe('bad input', () => {
       { authorization: basic(KEY) },
     );
     expect(await answer(res)).toEqual({ status: 200, body: { success: true } });
-    expect(h.bus.events().map((e) => e.event)).toEqual(['good']);
+    expect((await h.events()).map((e) => e.event)).toEqual(['good']);
     for (const reason of ['no_user_anon_id', 'event_too_large', 'invalid_type']) {
       expect(await metricValue(h.metrics, 'sluice_ingest_events_total', { source: 'web', outcome: 'rejected', reason })).toBeGreaterThanOrEqual(1);
     }
@@ -221,7 +218,7 @@ describe('bad input', () => {
     h.bus.gate = undefined;
     release();
     expect((await pending).status).toBe(200);
-    expect(h.bus.events().map((e) => e.event)).toEqual(['slow']);
+    expect((await h.events()).map((e) => e.event)).toEqual(['slow']);
   });
 });
 
@@ -245,7 +242,7 @@ describe('CORS', () => {
     expect(ok.headers.get('access-control-allow-origin')).toBe('https://shop.example.com');
     const other = await post('/v1/t', { userId: 'u', event: 'y', writeKey: KEY }, { origin: 'https://admin.example.com' });
     expect(await answer(other)).toMatchObject({ status: 403, body: { code: 'origin_not_allowed' } });
-    expect(h.bus.events().map((e) => e.event)).toEqual(['x']);
+    expect((await h.events()).map((e) => e.event)).toEqual(['x']);
   });
 });
 
@@ -265,12 +262,12 @@ describe('settings and pixel', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('image/gif');
     expect(Buffer.from(await res.arrayBuffer()).subarray(0, 3).toString()).toBe('GIF');
-    expect(h.bus.events().map((e) => [e.type, e.event])).toEqual([['track', 'Email Opened']]);
+    expect((await h.events()).map((e) => [e.type, e.event])).toEqual([['track', 'Email Opened']]);
     for (const q of ['', '?data=garbage', `?data=${Buffer.from('{"userId":"u"}').toString('base64')}`]) {
       const r = await fetch(`${h.url}/v1/pixel/track${q}`);
       expect([r.status, r.headers.get('content-type')]).toEqual([200, 'image/gif']);
     }
-    expect(h.bus.published).toHaveLength(1);
+    expect(await h.events()).toHaveLength(1);
   });
 });
 
@@ -285,5 +282,16 @@ describe('counting', () => {
     expect(Date.parse(after.lastEventTime!)).toBeGreaterThan(Date.now() - 60_000);
     expect(await metricValue(h.metrics, 'sluice_ingest_requests_total', { source: 'backend', endpoint: 'batch', code: '200' })).toBeGreaterThanOrEqual(1);
     expect(await metricValue(h.metrics, 'sluice_ingest_requests_total', { source: '(none)', endpoint: 'track', code: '401' })).toBeGreaterThanOrEqual(1);
+  });
+
+  it('stores a retried messageId once and counts it as a duplicate', async () => {
+    const before = h.ingest.stats().web!;
+    for (let i = 0; i < 2; i++) {
+      expect((await post('/v1/track', { userId: 'u', event: 'retry', messageId: 'retried-1' }, { authorization: basic(KEY) })).status).toBe(200);
+    }
+    expect((await h.events()).map((e) => e.messageId)).toEqual(['retried-1']);
+    const after = h.ingest.stats().web!;
+    expect([after.accepted - before.accepted, after.duplicates - before.duplicates]).toEqual([2, 1]);
+    expect(await metricValue(h.metrics, 'sluice_ingest_events_total', { source: 'web', outcome: 'accepted', reason: 'duplicate' })).toBe(1);
   });
 });
