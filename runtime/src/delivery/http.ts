@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { classifyHttpStatus, type HttpHeaders } from './classify.ts';
-import { MASK, describeUrl, redact } from './redact.ts';
+import { EXCERPT_LIMIT, MASK, describeUrl, redact } from './redact.ts';
 import { DeliveryError, type HttpRequestSpec, type SendResult } from './types.ts';
 
 /** A request to make plus the positions, in the batch, of the events it carries. */
@@ -130,14 +130,19 @@ export async function sendPlanned(
   return results;
 }
 
+/**
+ * Any error on its way to logs, status or the dead-letter stream: credential values
+ * masked, body excerpt bounded; anything that is not a DeliveryError counts as retryable.
+ */
 export function asDeliveryError(err: unknown, secrets: readonly string[]): DeliveryError {
   if (err instanceof DeliveryError) {
-    if (!secrets.some((s) => err.message.includes(s))) return err;
+    const leaks = (text: string | undefined) => text !== undefined && secrets.some((s) => s.length >= 4 && text.includes(s));
+    if (!leaks(err.message) && !leaks(err.bodyExcerpt) && (err.bodyExcerpt?.length ?? 0) <= EXCERPT_LIMIT) return err;
     return new DeliveryError(redact(err.message, secrets, 2000), {
       kind: err.kind,
       ...(err.status === undefined ? {} : { status: err.status }),
       ...(err.retryAfterMs === undefined ? {} : { retryAfterMs: err.retryAfterMs }),
-      ...(err.bodyExcerpt === undefined ? {} : { bodyExcerpt: err.bodyExcerpt }),
+      ...(err.bodyExcerpt === undefined ? {} : { bodyExcerpt: redact(err.bodyExcerpt, secrets) }),
       ...(err.code === undefined ? {} : { code: err.code }),
       cause: err,
     });

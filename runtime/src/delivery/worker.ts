@@ -55,11 +55,12 @@ export class DestinationWorker {
     this.#outcomes = new Outcomes(config, deps, () => this.#abort.signal.aborted);
   }
 
-  async start(): Promise<void> {
-    await this.config.client.connect?.();
-    this.#loops = this.config.sources.map((source) => this.#run(source));
+  /** Starts in the background: a destination that cannot connect yet keeps trying until it can or is stopped. */
+  start(): Promise<void> {
+    this.#loops = [this.#connectThenRun()];
     this.#lagTimer = setInterval(() => void this.#updateLag(), this.#deps.lagIntervalMs);
     this.#lagTimer.unref();
+    return Promise.resolve();
   }
 
   /**
@@ -82,6 +83,22 @@ export class DestinationWorker {
     } catch (err) {
       this.#deps.log({ level: 'warn', msg: 'closing destination client failed', destination: this.config.name, error: String(err) });
     }
+  }
+
+  async #connectThenRun(): Promise<void> {
+    for (let failures = 1; !this.#stopping; failures++) {
+      try {
+        await this.config.client.connect?.();
+        break;
+      } catch (err) {
+        const message = `connecting to destination "${this.config.name}": ${err instanceof Error ? err.message : String(err)}`;
+        this.#deps.stats.recordProblem('ConnectFailed', message, this.#deps.now());
+        this.#deps.log({ level: 'error', msg: message, destination: this.config.name });
+        await this.#sleep(Math.min(30_000, 200 * 2 ** Math.min(failures, 8)));
+      }
+    }
+    if (this.#stopping) return;
+    await Promise.all(this.config.sources.map((source) => this.#run(source)));
   }
 
   async #run(source: string): Promise<void> {
@@ -209,6 +226,8 @@ export class DestinationWorker {
     let results: SendResult[];
     try {
       results = await withDeadline(client.send(batch.map((b) => b.out), signal), timeoutMs + DEADLINE_GRACE_MS, this.#abort.signal);
+      // Whatever a destination reports goes to status and dead letters: mask credentials.
+      results = results.map((r) => (r.ok ? r : { ok: false, error: asDeliveryError(r.error, secrets) }));
     } catch (err) {
       const error = asDeliveryError(err, secrets);
       results = batch.map(() => ({ ok: false, error }));
@@ -228,7 +247,7 @@ export class DestinationWorker {
       this.#deps.stats.lag = lag;
       this.#deps.metrics.queueDepth.set({ destination: this.config.name }, lag);
     } catch (err) {
-      this.#deps.log({ level: 'warn', msg: 'reading queue depth failed', destination: this.config.name, error: String(err) });
+      if (!this.#stopping) this.#deps.log({ level: 'warn', msg: 'reading queue depth failed', destination: this.config.name, error: String(err) });
     } finally {
       this.#lagBusy = false;
     }
