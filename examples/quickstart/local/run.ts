@@ -67,7 +67,7 @@ async function demo(): Promise<void> {
   await new Promise((r) => setTimeout(r, 1000));
   const status = (await (await fetch(`${base}/status`)).json()) as { quarantine?: Record<string, { recent?: Array<{ event: { event?: string }; violations: Array<{ field: string; description: string }> }> }> };
   for (const q of status.quarantine?.web?.recent ?? []) {
-    for (const v of q.violations) process.stdout.write(`quickstart: blocked "${q.event.event ?? ''}": ${v.field}: ${v.description} (kept in quarantine)\n`);
+    for (const v of q.violations) process.stdout.write(`quickstart: blocked "${q.event.event ?? ''}": ${v.description} (kept in quarantine)\n`);
   }
   process.stdout.write(`quickstart: try your own with the curl above; see ${base}/status\n\n`);
 }

@@ -146,11 +146,11 @@ function describe(config: RuntimeConfig): string {
 }
 
 function banner(base: string, config: RuntimeConfig): string {
-  const lines = [`sluice: running ${describe(config)} on the embedded bus`, `  endpoint   ${base}/v1/`];
+  const lines = [`sluice: running ${describe(config)} on the embedded bus`, `  endpoint     ${base}/v1/`];
   for (const s of config.sources) {
-    lines.push(`  source     ${s.name}${s.plan ? ` (tracking plan ${s.plan.name})` : ''}  write key ${s.writeKeys[0] ?? ''}`);
+    lines.push(`  source       ${s.name}${s.plan ? ` (tracking plan ${s.plan.name})` : ''}  write key ${s.writeKeys[0] ?? ''}`);
   }
-  for (const d of config.destinations) lines.push(`  destination ${d.name} (${d.spec.type}) ← ${d.spec.sources.map((s) => s.name).join(', ')}`);
+  for (const d of config.destinations) lines.push(`  destination  ${d.name} (${d.spec.type}) ← ${d.spec.sources.map((s) => s.name).join(', ')}`);
   const first = config.sources[0];
   if (first?.writeKeys[0]) {
     const key = first.writeKeys[0];
