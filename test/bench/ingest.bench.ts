@@ -50,16 +50,33 @@ const TARGETS = {
 const LOADGEN = join(REPO_ROOT, 'test/bench/loadgen.ts');
 const CEILING = join(REPO_ROOT, 'test/bench/ceiling.ts');
 
+const CURRENCY = { type: 'string', pattern: '^[A-Z]{3}$' };
+
+/**
+ * Two sources on one plan: `bench` takes the ingest phases and has no destination, so they
+ * measure ingest alone; `drain` feeds the webhook of the delivery phase. The generated
+ * events all pass the plan, so the figures are for validation without violations.
+ */
 function manifests(receiverUrl: string): ManifestDoc[] {
   const plan = trackingPlan('bench-plan', {
     unplannedEvents: 'allow',
     unplannedProperties: 'allow',
     onViolation: 'block',
     events: [
-      { name: 'Product Viewed', properties: { type: 'object', required: ['product_id'], properties: { product_id: { type: 'string' }, price: { type: 'number', minimum: 0 }, currency: { type: 'string', pattern: '^[A-Z]{3}$' } } } },
-      { name: 'Order Completed', properties: { type: 'object', required: ['order_id', 'revenue'], properties: { order_id: { type: 'string' }, revenue: { type: 'number' }, currency: { type: 'string' }, products: { type: 'array', items: { type: 'object' } } } } },
-      { name: 'Checkout Started', properties: { type: 'object', required: ['cart_id'], properties: { cart_id: { type: 'string' }, value: { type: 'number' } } } },
-      { name: 'Signed Up', properties: { type: 'object', properties: { method: { type: 'string', enum: ['email', 'google', 'apple'] } } } },
+      {
+        name: 'Product Viewed',
+        properties: { type: 'object', required: ['product_id'], properties: { product_id: { type: 'string' }, price: { type: 'number', minimum: 0 }, currency: CURRENCY, category: { type: 'string' } } },
+      },
+      {
+        name: 'Order Completed',
+        properties: {
+          type: 'object',
+          required: ['order_id', 'revenue'],
+          properties: { order_id: { type: 'string' }, revenue: { type: 'number' }, currency: CURRENCY, products: { type: 'array', items: { type: 'object', required: ['product_id'] } } },
+        },
+      },
+      { name: 'Checkout Started', properties: { type: 'object', required: ['cart_id'], properties: { cart_id: { type: 'string' }, value: { type: 'number' }, currency: CURRENCY } } },
+      { name: 'Signed Up', properties: { type: 'object', properties: { method: { type: 'string', enum: ['email', 'google', 'apple'] }, plan: { type: 'string' } } } },
     ],
   });
   const source = { trackingPlanRef: { name: 'bench-plan' } };
