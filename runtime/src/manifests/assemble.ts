@@ -55,7 +55,9 @@ export function assemble(c: Catalog): { config: RuntimeConfig; problems: Problem
     } catch (err) {
       found = [`checking the destination: ${(err as Error).message}`];
     }
-    for (const text of found) {
+    for (const full of found) {
+      // One line per problem: CEL errors append a source excerpt with a caret.
+      const text = full.split('\n')[0] ?? full;
       // The runtime names the spec field first ("settings.url: …", "filter: …") when it can.
       const m = /^([A-Za-z][\w.[\]-]*): (.*)$/s.exec(text);
       const rel = m?.[1];

@@ -28,7 +28,8 @@ export function formatProblems(problems: readonly Problem[], cwd: string = proce
   return problems
     .map((p) => {
       const parts = [`${displayPath(p.file, cwd)}${p.line > 0 ? `:${p.line}` : ''}`];
-      if (p.kind || p.name) parts.push(p.name ? `${p.kind}/${p.name}` : p.kind);
+      const object = p.kind && p.name ? `${p.kind}/${p.name}` : p.kind || p.name;
+      if (object) parts.push(object);
       if (p.path) parts.push(p.path);
       parts.push(p.message);
       return parts.join(': ');

@@ -131,7 +131,7 @@ export function parseManifests(
   const lineAt = (offset: number) => lineCounter.linePos(offset).line;
   for (const doc of Array.isArray(docs) ? docs : []) {
     if (doc.errors.length > 0) {
-      for (const e of doc.errors) problems.push(fileProblem(file, e.linePos?.[0].line ?? 1, `parsing YAML: ${firstLine(e.message)}`));
+      for (const e of doc.errors) problems.push(fileProblem(file, lineAt(e.pos[0]), `parsing YAML: ${firstLine(e.message)}`));
       continue;
     }
     if (doc.contents === null) continue; // an empty document

@@ -20,7 +20,8 @@ interface Ref {
   path: string;
 }
 
-const where = (d: Declared<unknown>) => `${d.at.file}:${d.at.line}`;
+/** Where another object is: "line 12" in the same file, "file:12" elsewhere. */
+const where = (d: Declared<unknown>, from: Declared<unknown>) => (d.at.file === from.at.file ? `line ${d.at.line}` : `${d.at.file}:${d.at.line}`);
 
 /** The same kind and name twice: kubectl apply would silently keep only the last one. */
 export function checkDuplicates(all: readonly Declared<unknown>[]): Problem[] {
@@ -31,7 +32,7 @@ export function checkDuplicates(all: readonly Declared<unknown>[]): Problem[] {
     const id = `${d.kind}\u0000${d.namespace ?? ''}\u0000${d.name}`;
     const earlier = first.get(id);
     if (earlier) {
-      problems.push(problemAt(d, ['metadata', 'name'], 'metadata.name', `${d.kind} "${d.name}" is also declared at ${where(earlier)}; kubectl apply would keep only the last one`));
+      problems.push(problemAt(d, ['metadata', 'name'], 'metadata.name', `${d.kind} "${d.name}" is also declared at ${where(earlier, d)}; kubectl apply would keep only the last one`));
     } else {
       first.set(id, d);
     }
@@ -49,7 +50,7 @@ export function checkNamespaces(all: readonly Declared<unknown>[]): Problem[] {
   return all
     .filter((d) => d.namespace && d.namespace !== first.namespace)
     .map((d) =>
-      problemAt(d, ['metadata', 'namespace'], 'metadata.namespace', `namespace "${d.namespace}" differs from "${first.namespace}" (${where(first)}); references resolve within one namespace, so all objects must share it`),
+      problemAt(d, ['metadata', 'namespace'], 'metadata.namespace', `namespace "${d.namespace}" differs from "${first.namespace}" (${where(first, d)}); references resolve within one namespace, so all objects must share it`),
     );
 }
 
@@ -98,7 +99,7 @@ export function checkReferences(c: Catalog): Problem[] {
       if (!owner) keyOwner.set(value, s);
       else if (owner !== s) {
         problems.push(
-          problemAt(s, ['spec', 'writeKeys', i], path, `this write key is also a write key of Source "${owner.name}" (${where(owner)}); a write key must select one Source`),
+          problemAt(s, ['spec', 'writeKeys', i], path, `this write key is also a write key of Source "${owner.name}" (${where(owner, s)}); a write key must select one Source`),
         );
       }
     });
