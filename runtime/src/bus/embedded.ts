@@ -21,7 +21,8 @@ import { Holding, type PreparedDeadLetter, type PreparedQuarantine } from './emb
 import { EventLog, type PreparedEvent, type SourceState } from './embedded/log.ts';
 import { pruneAll } from './embedded/prune.ts';
 import { settle, yieldToLoop } from './embedded/settle.ts';
-import { applyPragmas, migrate } from './embedded/schema.ts';
+import { Checkpointer } from './embedded/checkpointer.ts';
+import { applyPragmas, migrate, takeOwnership } from './embedded/schema.ts';
 import { EmbeddedSubscription, type SubscriptionHost } from './embedded/subscription.ts';
 import { Waiters } from './embedded/waiters.ts';
 import { GroupCommitWriter, type WriterStats } from './embedded/writer.ts';
@@ -38,6 +39,8 @@ export interface EmbeddedBusOptions {
   groupCommit?: boolean;
   /** How often events past their source's retention are deleted (default 60 s). */
   pruneIntervalMs?: number;
+  /** Pause between background WAL checkpoint passes while the WAL grows (default 25 ms; ten times that when idle). */
+  checkpointIntervalMs?: number;
   /** How long a messageId is remembered for de-duplication (default 24 h, bounded by dedupMaxEntries). */
   dedupWindowMs?: number;
   /** messageIds remembered per source and generation (default 2,000,000: at most 64 MiB). */
@@ -86,6 +89,8 @@ class SqliteBus implements EmbeddedBus, SubscriptionHost {
   readonly #holding: Holding;
   readonly #waiters = new Waiters();
   readonly #timer: NodeJS.Timeout;
+  readonly #lock: DatabaseSync;
+  readonly #checkpointer: Checkpointer;
   #pruning: Promise<void> | undefined;
   #closed = false;
 
@@ -93,7 +98,13 @@ class SqliteBus implements EmbeddedBus, SubscriptionHost {
     this.#clock = opts.now ?? Date.now;
     this.#log = opts.log;
     mkdirSync(dirname(opts.path), { recursive: true });
-    this.#db = new DatabaseSync(opts.path, { timeout: 2_000 });
+    this.#lock = takeOwnership(opts.path);
+    try {
+      this.#db = new DatabaseSync(opts.path, { timeout: 2_000 });
+    } catch (error) {
+      this.#lock.close();
+      throw error;
+    }
     try {
       applyPragmas(this.#db, { synchronous: opts.synchronous ?? 'normal' });
       migrate(this.#db, opts.path);
@@ -110,8 +121,10 @@ class SqliteBus implements EmbeddedBus, SubscriptionHost {
       if (released > 0) this.#log?.('info', `bus recovery: ${released} events were in flight when the last process stopped; delivering them again`);
     } catch (error) {
       this.#db.close();
+      this.#lock.close();
       throw error;
     }
+    this.#checkpointer = new Checkpointer(opts.path, { intervalMs: opts.checkpointIntervalMs ?? 25, ...(opts.log ? { log: opts.log } : {}) });
     this.#timer = setInterval(() => void this.prune().catch((e: unknown) => this.#log?.('error', `pruning the bus: ${(e as Error).message}`)), opts.pruneIntervalMs ?? 60_000);
     this.#timer.unref();
   }
@@ -283,7 +296,7 @@ class SqliteBus implements EmbeddedBus, SubscriptionHost {
   stats(): EmbeddedBusStats {
     let dedupEntries = 0;
     for (const s of this.#events.sources.values()) dedupEntries += s.dedup.size;
-    return { ...this.#writer.stats, sources: this.#events.sources.size, dedupEntries, waitingFetches: this.#waiters.size };
+    return { ...this.#writer.stats, commitMsHistogram: [...this.#writer.stats.commitMsHistogram], sources: this.#events.sources.size, dedupEntries, waitingFetches: this.#waiters.size };
   }
 
   async close(): Promise<void> {
@@ -293,7 +306,14 @@ class SqliteBus implements EmbeddedBus, SubscriptionHost {
     await this.#pruning;
     this.#writer.close();
     this.#waiters.wakeAll();
+    await this.#checkpointer.stop();
+    try {
+      this.#db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+    } catch (error) {
+      this.#log?.('warn', `checkpointing the bus on close: ${(error as Error).message}`);
+    }
     this.#db.close();
+    this.#lock.close();
   }
 
   // SubscriptionHost: the engine side of subscriptions and deliveries.

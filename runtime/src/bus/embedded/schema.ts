@@ -1,4 +1,4 @@
-import type { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync } from 'node:sqlite';
 import { BusError } from '../types.ts';
 
 export const SCHEMA_VERSION = 1;
@@ -10,22 +10,37 @@ export const SCHEMA_VERSION = 1;
  * lose the last few commits (never corrupt the file); `synchronous: 'full'` also fsyncs
  * every commit, for a machine that must survive that, at a large cost in throughput.
  *
- * locking_mode=EXCLUSIVE: one process owns the file. A second `sluice run` on the same
- * data dir fails at open instead of double-delivering (restart recovery below assumes no
- * one else holds deliveries in flight); it also spares WAL shared memory.
+ * Checkpoints (copying the WAL into the database file, with fsyncs) are mostly done by a
+ * worker thread (checkpointer.ts); the writer's autocheckpoint finishes them and lets the
+ * WAL start over, which keeps it around 4 MiB.
  */
 export function applyPragmas(db: DatabaseSync, opts: { synchronous: 'normal' | 'full' }): void {
-  db.exec('PRAGMA locking_mode = EXCLUSIVE');
   db.exec('PRAGMA journal_mode = WAL');
   db.exec(`PRAGMA synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   db.exec('PRAGMA cache_size = -32000');
   db.exec('PRAGMA temp_store = MEMORY');
-  // Fewer, larger checkpoints: each one fsyncs, and that fsync runs on the event loop.
-  db.exec('PRAGMA wal_autocheckpoint = 4000');
+  db.exec('PRAGMA wal_autocheckpoint = 1000');
   db.exec('PRAGMA journal_size_limit = 67108864');
-  // Takes the exclusive lock now rather than at the first write.
-  db.exec('BEGIN EXCLUSIVE');
-  db.exec('COMMIT');
+}
+
+/**
+ * One process owns a bus file: a second `sluice run` on the same data dir fails at open
+ * instead of double-delivering (restart recovery assumes nobody else holds deliveries in
+ * flight). The lock is an exclusive lock on a small companion file, held by an open
+ * connection for the life of the bus; the OS drops it when the process dies, even by
+ * SIGKILL, so a crash never leaves a stale lock.
+ */
+export function takeOwnership(path: string): DatabaseSync {
+  const lock = new DatabaseSync(`${path}.lock`, { timeout: 2_000 });
+  try {
+    lock.exec('PRAGMA locking_mode = EXCLUSIVE');
+    lock.exec('BEGIN EXCLUSIVE');
+    lock.exec('COMMIT');
+    return lock;
+  } catch (error) {
+    lock.close();
+    throw error;
+  }
 }
 
 const DDL = `

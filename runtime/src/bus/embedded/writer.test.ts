@@ -1,7 +1,7 @@
 import { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from 'vitest';
 import { BusError } from '../types.ts';
-import { GroupCommitWriter } from './writer.ts';
+import { GroupCommitWriter, commitQuantile } from './writer.ts';
 
 function setup(group = true) {
   const db = new DatabaseSync(':memory:');
@@ -84,5 +84,23 @@ describe('GroupCommitWriter', () => {
     await queued;
     expect(rows()).toEqual([1]);
     await expect(writer.enqueue(() => insert.run(2))).rejects.toMatchObject({ kind: 'closed' });
+  });
+
+  it('counts commits by duration', async () => {
+    const { writer, insert } = setup();
+    await Promise.all([1, 2].map((x) => writer.enqueue(() => insert.run(x))));
+    await writer.enqueue(() => insert.run(3));
+    expect(writer.stats.commitMsHistogram.reduce((a, b) => a + b, 0)).toBe(2);
+  });
+});
+
+describe('commitQuantile', () => {
+  it.each([
+    ['all fast', [10, 0, 0, 0, 0, 0, 0, 0], 0.99, 1],
+    ['p50 in the third bucket', [2, 2, 6, 0, 0, 0, 0, 0], 0.5, 5],
+    ['p99 in the open bucket', [98, 0, 0, 0, 0, 0, 0, 2], 0.99, Infinity],
+    ['p99 just inside', [99, 0, 0, 0, 0, 0, 1, 0], 0.99, 1],
+  ])('%s', (_name, histogram, q, want) => {
+    expect(commitQuantile(histogram, q)).toBe(want);
   });
 });

@@ -16,11 +16,27 @@ type Op = {
   reject: (error: unknown) => void;
 };
 
+/** Upper bounds (ms) of the commit-time histogram buckets; the last bucket is open. */
+export const COMMIT_MS_BUCKETS = [1, 2, 5, 10, 20, 50, 100] as const;
+
 export interface WriterStats {
   commits: number;
   ops: number;
   /** Longest time the event loop spent in one transaction, ms. */
   maxCommitMs: number;
+  /** Commits by duration: counts per COMMIT_MS_BUCKETS bound, plus one for longer. */
+  commitMsHistogram: number[];
+}
+
+/** The smallest bucket bound under which `q` (0–1) of the commits fell; Infinity for the open bucket. */
+export function commitQuantile(histogram: number[], q: number): number {
+  const total = histogram.reduce((a, b) => a + b, 0);
+  let seen = 0;
+  for (let i = 0; i < histogram.length; i++) {
+    seen += histogram[i]!;
+    if (seen >= q * total) return COMMIT_MS_BUCKETS[i] ?? Infinity;
+  }
+  return Infinity;
 }
 
 /**
@@ -41,7 +57,7 @@ export class GroupCommitWriter {
   #pendingWeight = 0;
   #scheduled = false;
   #closed = false;
-  readonly stats: WriterStats = { commits: 0, ops: 0, maxCommitMs: 0 };
+  readonly stats: WriterStats = { commits: 0, ops: 0, maxCommitMs: 0, commitMsHistogram: new Array<number>(COMMIT_MS_BUCKETS.length + 1).fill(0) };
 
   constructor(db: DatabaseSync, opts: { group: boolean; maxWeight: number; log?: BusLogger }) {
     this.#db = db;
@@ -136,6 +152,9 @@ export class GroupCommitWriter {
     this.stats.commits++;
     this.stats.ops += ops.length;
     if (ms > this.stats.maxCommitMs) this.stats.maxCommitMs = ms;
+    let bucket = 0;
+    while (bucket < COMMIT_MS_BUCKETS.length && ms > COMMIT_MS_BUCKETS[bucket]!) bucket++;
+    this.stats.commitMsHistogram[bucket]!++;
     for (const fn of commits) fn();
     for (let i = 0; i < ops.length; i++) ops[i]!.resolve(results[i]);
     return true;
