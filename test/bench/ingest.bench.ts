@@ -24,11 +24,11 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { destination, pipeline, trackingPlan, type ManifestDoc } from '../support/manifests.ts';
 import { startReceiver } from '../support/receiver.ts';
 import { REPO_ROOT, startSluice } from '../support/sluice.ts';
 import { waitFor } from '../support/wait.ts';
 import type { Job, JobResult } from './loadgen.ts';
+import { manifests } from './manifests.ts';
 import { formatTable, median, meets, type Row } from './stats.ts';
 
 const REPS = Number(process.env.BENCH_REPS ?? 3);
@@ -49,50 +49,6 @@ const TARGETS = {
 
 const LOADGEN = join(REPO_ROOT, 'test/bench/loadgen.ts');
 const CEILING = join(REPO_ROOT, 'test/bench/ceiling.ts');
-
-const CURRENCY = { type: 'string', pattern: '^[A-Z]{3}$' };
-
-/**
- * Two sources on one plan: `bench` takes the ingest phases and has no destination, so they
- * measure ingest alone; `drain` feeds the webhook of the delivery phase. The generated
- * events all pass the plan, so the figures are for validation without violations.
- */
-function manifests(receiverUrl: string): ManifestDoc[] {
-  const plan = trackingPlan('bench-plan', {
-    unplannedEvents: 'allow',
-    unplannedProperties: 'allow',
-    onViolation: 'block',
-    events: [
-      {
-        name: 'Product Viewed',
-        properties: { type: 'object', required: ['product_id'], properties: { product_id: { type: 'string' }, price: { type: 'number', minimum: 0 }, currency: CURRENCY, category: { type: 'string' } } },
-      },
-      {
-        name: 'Order Completed',
-        properties: {
-          type: 'object',
-          required: ['order_id', 'revenue'],
-          properties: { order_id: { type: 'string' }, revenue: { type: 'number' }, currency: CURRENCY, products: { type: 'array', items: { type: 'object', required: ['product_id'] } } },
-        },
-      },
-      { name: 'Checkout Started', properties: { type: 'object', required: ['cart_id'], properties: { cart_id: { type: 'string' }, value: { type: 'number' }, currency: CURRENCY } } },
-      { name: 'Signed Up', properties: { type: 'object', properties: { method: { type: 'string', enum: ['email', 'google', 'apple'] }, plan: { type: 'string' } } } },
-    ],
-  });
-  const source = { trackingPlanRef: { name: 'bench-plan' } };
-  return [
-    plan,
-    ...pipeline({ name: 'bench', writeKey: 'bench-key', source }),
-    ...pipeline({ name: 'drain', writeKey: 'drain-key', source }),
-    destination('drain-hook', {
-      sources: [{ name: 'drain' }],
-      type: 'webhook',
-      settings: { url: receiverUrl, batch: true },
-      // Answers are held during the preload, so a request may wait as long as it lasts.
-      delivery: { batchSize: 100, maxInFlight: 8, timeout: '120s', maxAge: '1h', backoff: { initial: '100ms', max: '1s' } },
-    }),
-  ];
-}
 
 function loadgen(job: Job): Promise<JobResult> {
   return new Promise((resolve, reject) => {
