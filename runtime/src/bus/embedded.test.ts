@@ -196,6 +196,25 @@ describe('embedded bus', () => {
     await expect(bus.listQuarantine('web', { limit: -1 })).rejects.toMatchObject({ kind: 'invalid' });
   });
 
+  it('ends a waiting fetch when its subscription closes', async () => {
+    const { bus } = await start();
+    await bus.ensureSource('web', { retentionMs: 3_600_000 });
+    const s = await bus.subscribe('hook', 'web', { startFrom: { kind: 'now' }, ackWaitMs: 1_000 });
+    const started = performance.now();
+    const pending = s.fetch(10, 60_000);
+    await new Promise((r) => setTimeout(r, 20));
+    await s.close();
+    expect(await pending).toEqual([]);
+    expect(performance.now() - started).toBeLessThan(5_000);
+    await expect(s.fetch(10, 0)).rejects.toMatchObject({ kind: 'closed' });
+  });
+
+  it('rejects an event that is not JSON as invalid', async () => {
+    const { bus } = await start();
+    await bus.ensureSource('web', { retentionMs: 3_600_000 });
+    await expect(bus.publish('web', [{ ...event('a'), properties: { n: 1n } }])).rejects.toMatchObject({ kind: 'invalid' });
+  });
+
   it('ends a waiting fetch when the bus closes', async () => {
     const { bus } = await start();
     await bus.ensureSource('web', { retentionMs: 3_600_000 });

@@ -16,9 +16,10 @@ import {
 } from './types.ts';
 import { ConsumerStore, type ConsumerKey, type TakenEvent } from './embedded/consumers.ts';
 import { hashId } from './embedded/dedup.ts';
-import { LIMITS, checkCount, checkName, initialCursor, lagOf, listLimit, truncate } from './embedded/decide.ts';
-import { Holding, type PreparedDeadLetter, type PreparedQuarantine } from './embedded/holding.ts';
-import { EventLog, type PreparedEvent, type SourceState } from './embedded/log.ts';
+import { LIMITS, checkCount, checkName, initialCursor, lagOf, listLimit } from './embedded/decide.ts';
+import { Holding, type PreparedQuarantine } from './embedded/holding.ts';
+import { EventLog, type SourceState } from './embedded/log.ts';
+import { prepareDeadLetter, prepareEvent } from './embedded/prepare.ts';
 import { pruneAll } from './embedded/prune.ts';
 import { settle, yieldToLoop } from './embedded/settle.ts';
 import { Checkpointer } from './embedded/checkpointer.ts';
@@ -349,6 +350,10 @@ class SqliteBus implements EmbeddedBus, SubscriptionHost {
     return this.#waiters.wait(key.source.id, ms);
   }
 
+  wake(key: ConsumerKey): void {
+    this.#waiters.wake(key.source.id);
+  }
+
   async #purgeRetired(id: number): Promise<void> {
     while (!this.#closed) {
       const n = this.#writer.transact(() => this.#events.purgeRetiredChunk(id) + this.#holding.purgeRetiredChunk(id));
@@ -374,25 +379,4 @@ class SqliteBus implements EmbeddedBus, SubscriptionHost {
   #checkOpen(): void {
     if (this.#closed) throw new BusError('using the bus: it is closed', { kind: 'closed' });
   }
-}
-
-function prepareEvent(event: SegmentEvent): PreparedEvent {
-  const messageId = event.messageId;
-  if (typeof messageId !== 'string' || messageId.length === 0 || messageId.length > LIMITS.maxMessageIdLength) {
-    throw new BusError(`publishing an event: messageId must be 1 to ${LIMITS.maxMessageIdLength} characters`, { kind: 'invalid' });
-  }
-  return { messageId, hash: hashId(messageId), body: JSON.stringify(event) };
-}
-
-function prepareDeadLetter(e: DeadLetterInput): PreparedDeadLetter {
-  checkName('source', e.source);
-  return {
-    source: e.source,
-    messageId: String(e.event.messageId ?? ''),
-    body: JSON.stringify(e.event),
-    reason: truncate(String(e.reason), LIMITS.maxReasonLength),
-    status: e.status ?? null,
-    bodyExcerpt: e.bodyExcerpt === undefined ? null : truncate(e.bodyExcerpt, LIMITS.maxExcerptLength),
-    attempts: e.attempts,
-  };
 }

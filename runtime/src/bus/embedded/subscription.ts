@@ -14,6 +14,8 @@ export interface SubscriptionHost {
   ack(key: ConsumerKey, seq: number): Promise<void>;
   nak(key: ConsumerKey, seq: number, attempt: number, delayMs: number): Promise<void>;
   wait(key: ConsumerKey, ms: number): Promise<void>;
+  /** Ends the waits of fetches on this key's source early (they look again). */
+  wake(key: ConsumerKey): void;
 }
 
 export class EmbeddedSubscription implements Subscription {
@@ -52,6 +54,7 @@ export class EmbeddedSubscription implements Subscription {
 
   close(): Promise<void> {
     this.#closed = true;
+    this.#host.wake(this.#key);
     return Promise.resolve();
   }
 
