@@ -3,6 +3,9 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import { startKubeEnv, type KubeEnv } from './env.ts';
 import { informerRestartSuite, informerSuite } from './informer.suite.ts';
+import { controllerSuite } from './controller.suite.ts';
+import { leaderSuite } from './leader.suite.ts';
+import { writeSuite } from './write.suite.ts';
 
 describe('kube layer', () => {
   let env: KubeEnv | undefined;
@@ -18,5 +21,8 @@ describe('kube layer', () => {
   }, 60_000);
 
   informerSuite(get);
+  writeSuite(get);
+  controllerSuite(get);
+  leaderSuite(get);
   informerRestartSuite(get);
 });

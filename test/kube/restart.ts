@@ -1,5 +1,5 @@
-// Restarts the test control plane's kube-apiserver in place (same flags, port, certificates
-// and etcd), the way a rolling upgrade or a crash does. The control-plane harness has no
+// Crashes the test control plane's kube-apiserver (SIGKILL: no goodbye to open watches) and
+// starts it again in place: same flags, port, certificates and etcd. The control-plane harness has no
 // restart of its own, so this finds the process through the harness's pid file, re-spawns
 // it, and records the new pid there so the harness's watchdog still cleans it up.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -26,7 +26,7 @@ function alive(pid: number): boolean {
 
 export interface Restarted {
   child: ChildProcess;
-  /** SIGTERM, then SIGKILL after 5 s. */
+  /** SIGTERM (SIGKILL after 5 s), for cleanup. */
   kill(): Promise<void>;
 }
 
@@ -35,19 +35,22 @@ process.on('exit', () => {
   for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 });
 
-/** Stops kube-apiserver, waits `downMs`, starts it again; resolves once /readyz answers. */
+/** Kills kube-apiserver, waits `downMs`, starts it again; resolves once /readyz answers. */
 export async function restartApiServer(cp: ControlPlane, downMs: number, previous?: Restarted): Promise<Restarted> {
   const pids = readFileSync(join(cp.dir, 'pids'), 'utf8').split('\n').filter(Boolean).map(Number);
   const found = pids.map((pid) => ({ pid, args: processArgs(pid) })).find((p) => p.args?.[0]?.endsWith('/kube-apiserver') && alive(p.pid));
   if (!found?.args) throw new Error('restarting kube-apiserver: no running kube-apiserver among the control plane pids');
   const [bin, ...args] = found.args;
-  if (previous) await previous.kill();
-  else {
-    process.kill(found.pid, 'SIGTERM');
-    const end = Date.now() + 15_000;
-    while (alive(found.pid) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
-    if (alive(found.pid)) process.kill(found.pid, 'SIGKILL');
+  const t0 = Date.now();
+  if (previous) {
+    previous.child.kill('SIGKILL');
+    await previous.kill();
   }
+  else {
+    process.kill(found.pid, 'SIGKILL');
+    while (alive(found.pid)) await new Promise((r) => setTimeout(r, 50));
+  }
+  console.log(`[kube] kube-apiserver stopped in ${Date.now() - t0} ms`);
   await new Promise((r) => setTimeout(r, downMs));
   const fd = openSync(join(cp.dir, 'kube-apiserver.log'), 'a');
   const child = spawn(bin!, args, { stdio: ['ignore', fd, fd], cwd: cp.dir });
@@ -62,6 +65,7 @@ export async function restartApiServer(cp: ControlPlane, downMs: number, previou
     if (child.exitCode !== null || Date.now() > end) throw new Error(`restarting kube-apiserver: not ready again: ${r.stderr}\n${cp.logTail('kube-apiserver')}`);
     await new Promise((res) => setTimeout(res, 250));
   }
+  console.log(`[kube] kube-apiserver restarted: ${Date.now() - t0} ms from stop to ready (${downMs} ms down)`);
   return {
     child,
     async kill() {

@@ -1,5 +1,5 @@
 import type { ClusterConfig } from './config.ts';
-import { isNotFound, type ApiStatus } from './errors.ts';
+import { isNotFound, KubeApiError, type ApiStatus } from './errors.ts';
 import { apiVersionOf, resourceName, resourcePath, type ResourceType } from './resources.ts';
 import { Transport, type Query } from './transport.ts';
 import type { KubeList, KubeObject } from './types.ts';
@@ -174,7 +174,15 @@ export class ResourceClient<T extends KubeObject> {
     let buffered = '';
     try {
       for (;;) {
-        const { value, done } = await reader.read();
+        let chunk: ReadableStreamReadResult<Uint8Array>;
+        try {
+          chunk = await reader.read();
+        } catch (err) {
+          if (opts.signal.aborted) throw err;
+          // The connection broke mid-stream: "no answer", so the caller re-watches from its version.
+          throw new KubeApiError(`watching ${resourceName(this.type)}: the stream broke: ${describeError(err)}`, 0, 'StreamBroken', { cause: err });
+        }
+        const { value, done } = chunk;
         if (done) return;
         buffered += decoder.decode(value, { stream: true });
         let nl: number;
@@ -201,6 +209,11 @@ export class ResourceClient<T extends KubeObject> {
   toString(): string {
     return resourceName(this.type);
   }
+}
+
+function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  return err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message;
 }
 
 /** The one entry point to the API server: `client.resource(Resources.sources).get(...)`. */

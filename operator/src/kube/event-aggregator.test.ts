@@ -8,11 +8,11 @@ describe('EventAggregator', () => {
     const a = new EventAggregator({ flushMs: 30_000, windowMs: 360_000 });
     expect(a.observe('uid', 'e', 0)).toEqual({ kind: 'create' });
     a.created('uid', 'e', 'web.abc');
-    expect(a.observe('uid', 'e', 1_000)).toEqual({ kind: 'series', name: 'web.abc', count: 2, writeInMs: 29_000 });
+    expect(a.observe('uid', 'e', 1_000)).toEqual({ kind: 'series', count: 2, writeInMs: 29_000 });
     expect(a.observe('uid', 'e', 2_000)).toMatchObject({ count: 3, writeInMs: 28_000 });
     a.written('uid', 'e', 31_000);
     expect(a.observe('uid', 'e', 70_000)).toMatchObject({ count: 4, writeInMs: 0 });
-    expect(a.count('uid', 'e')).toBe(4);
+    expect(a.current('uid', 'e')).toEqual({ name: 'web.abc', count: 4 });
   });
 
   it('starts a new Event after the window, and when the old one vanished', () => {
@@ -25,10 +25,11 @@ describe('EventAggregator', () => {
     expect(a.observe('uid', 'e', 5_001)).toEqual({ kind: 'create' });
   });
 
-  it('a repeat before the create finished does not join a series it cannot name', () => {
+  it('a repeat while the Event is still being created joins its series', () => {
     const a = new EventAggregator({ burst: 2 });
     expect(a.observe('uid', 'e', 0).kind).toBe('create');
-    expect(a.observe('uid', 'e', 1).kind).toBe('create');
+    expect(a.observe('uid', 'e', 1)).toMatchObject({ kind: 'series', count: 2 });
+    expect(a.current('uid', 'e')).toEqual({ name: undefined, count: 2 });
   });
 
   it('mutes an object emitting too many distinct events, then lets one through per refill', () => {

@@ -8,7 +8,8 @@ import { TokenBucket } from './backoff.ts';
  */
 export type EventDecision =
   | { kind: 'create' }
-  | { kind: 'series'; name: string; count: number; writeInMs: number }
+  /** Join the series; write its count in `writeInMs` (the Event may still be being created). */
+  | { kind: 'series'; count: number; writeInMs: number }
   | { kind: 'drop' };
 
 export interface AggregatorOptions {
@@ -43,11 +44,11 @@ export class EventAggregator {
   observe(objectKey: string, eventKey: string, now: number): EventDecision {
     const key = `${objectKey}\u0000${eventKey}`;
     const s = this.series.get(key);
-    if (s?.name !== undefined && now - s.lastObserved <= this.o.windowMs) {
+    if (s && now - s.lastObserved <= this.o.windowMs) {
       s.count++;
       s.lastObserved = now;
       this.touch(key, s);
-      return { kind: 'series', name: s.name, count: s.count, writeInMs: Math.max(0, s.lastWritten + this.o.flushMs - now) };
+      return { kind: 'series', count: s.count, writeInMs: Math.max(0, s.lastWritten + this.o.flushMs - now) };
     }
     let bucket = this.buckets.get(objectKey);
     if (!bucket) {
@@ -71,9 +72,10 @@ export class EventAggregator {
     if (s) s.lastWritten = now;
   }
 
-  /** The current count of a series (what a delayed write should send). */
-  count(objectKey: string, eventKey: string): number {
-    return this.series.get(`${objectKey}\u0000${eventKey}`)?.count ?? 0;
+  /** The Event's name (once created) and the series count a write should send now. */
+  current(objectKey: string, eventKey: string): { name: string | undefined; count: number } | undefined {
+    const s = this.series.get(`${objectKey}\u0000${eventKey}`);
+    return s && { name: s.name, count: s.count };
   }
 
   /** Forgets a series whose Event vanished (expired by the server's TTL), so the next repeat creates anew. */

@@ -48,8 +48,10 @@ export function truncateNote(note: string): string {
 export class EventRecorder {
   private readonly o: EventRecorderOptions;
   private readonly agg: EventAggregator;
-  private readonly pending = new Set<Promise<void>>();
-  private readonly timers = new Map<string, { timer: NodeJS.Timeout; write: () => void }>();
+  /** Writes for one series run one after another, so counts land in order. */
+  private readonly chains = new Map<string, Promise<void>>();
+  /** Series with a count update scheduled (timer) or queued behind another write. */
+  private readonly scheduled = new Map<string, { timer: NodeJS.Timeout | undefined; run: () => void }>();
   private readonly log: Logger;
   private readonly now: () => number;
 
@@ -62,47 +64,47 @@ export class EventRecorder {
 
   event(regarding: KubeObject, input: EventInput): void {
     const note = truncateNote((this.o.redact ?? ((s: string) => s))(input.note));
-    const objectKey = regarding.metadata.uid ?? keyOf(regarding);
-    const eventKey = JSON.stringify([input.type, input.reason, input.action, note]);
+    const ids: SeriesIds = { objectKey: regarding.metadata.uid ?? keyOf(regarding), eventKey: JSON.stringify([input.type, input.reason, input.action, note]) };
     const now = this.now();
-    const d = this.agg.observe(objectKey, eventKey, now);
+    const d = this.agg.observe(ids.objectKey, ids.eventKey, now);
     if (d.kind === 'drop') {
       this.log.debug('event dropped: too many from this object', { object: keyOf(regarding), reason: input.reason });
       return;
     }
+    const key = `${ids.objectKey}\u0000${ids.eventKey}`;
     if (d.kind === 'create') {
-      this.track(this.create(regarding, input, note, now, objectKey, eventKey));
+      this.enqueue(key, () => this.create(regarding, input, note, now, ids));
       return;
     }
-    const timerKey = `${objectKey}\u0000${eventKey}`;
-    if (this.timers.has(timerKey)) return;
-    const write = () => {
-      this.timers.delete(timerKey);
-      this.track(this.writeSeries(regarding, input, note, d.name, objectKey, eventKey));
+    // One pending update carries the latest count, however many repeats arrive meanwhile.
+    if (this.scheduled.has(key)) return;
+    const run = () => {
+      const entry = this.scheduled.get(key);
+      if (entry?.timer) clearTimeout(entry.timer);
+      this.scheduled.delete(key);
+      this.enqueue(key, () => this.writeSeries(regarding, input, note, ids));
     };
-    if (d.writeInMs === 0) write();
-    else {
-      // unref: a pending count update must not keep a stopping process alive (flush() sends it).
-      const timer = setTimeout(write, d.writeInMs).unref();
-      this.timers.set(timerKey, { timer, write });
-    }
+    // unref: a pending count update must not keep a stopping process alive (flush() sends it).
+    const timer = d.writeInMs > 0 ? setTimeout(run, d.writeInMs).unref() : undefined;
+    this.scheduled.set(key, { timer, run });
+    if (!timer) run();
   }
 
   /** Sends pending series updates now and waits for every write in flight. */
   async flush(): Promise<void> {
-    for (const { timer, write } of [...this.timers.values()]) {
-      clearTimeout(timer);
-      write();
-    }
-    while (this.pending.size > 0) await Promise.all([...this.pending]);
+    for (const { run } of [...this.scheduled.values()]) run();
+    while (this.chains.size > 0) await Promise.all([...this.chains.values()]);
   }
 
-  private track(p: Promise<void>): void {
-    this.pending.add(p);
-    void p.finally(() => this.pending.delete(p));
+  private enqueue(key: string, write: () => Promise<void>): void {
+    const next = (this.chains.get(key) ?? Promise.resolve()).then(write);
+    this.chains.set(key, next);
+    void next.finally(() => {
+      if (this.chains.get(key) === next) this.chains.delete(key);
+    });
   }
 
-  private async create(regarding: KubeObject, input: EventInput, note: string, now: number, objectKey: string, eventKey: string): Promise<void> {
+  private async create(regarding: KubeObject, input: EventInput, note: string, now: number, ids: SeriesIds): Promise<void> {
     const ev: KubeEvent = {
       apiVersion: 'events.k8s.io/v1',
       kind: 'Event',
@@ -125,27 +127,34 @@ export class EventRecorder {
     };
     try {
       const created = await this.o.client.resource(Resources.events).create(ev);
-      this.agg.created(objectKey, eventKey, created.metadata.name);
+      this.agg.created(ids.objectKey, ids.eventKey, created.metadata.name);
     } catch (err) {
-      this.agg.forget(objectKey, eventKey);
+      this.agg.forget(ids.objectKey, ids.eventKey);
       this.log.warn('recording an event failed', { object: keyOf(regarding), reason: input.reason, err });
     }
   }
 
-  private async writeSeries(regarding: KubeObject, input: EventInput, note: string, name: string, objectKey: string, eventKey: string): Promise<void> {
+  private async writeSeries(regarding: KubeObject, input: EventInput, note: string, ids: SeriesIds): Promise<void> {
+    const cur = this.agg.current(ids.objectKey, ids.eventKey);
+    // No name: the create failed (and was logged); the next repeat starts over.
+    if (!cur?.name) return;
     const now = this.now();
-    const count = this.agg.count(objectKey, eventKey);
-    this.agg.written(objectKey, eventKey, now);
+    this.agg.written(ids.objectKey, ids.eventKey, now);
     try {
       await this.o.client
         .resource(Resources.events)
-        .patch(name, regarding.metadata.namespace ?? 'default', { type: 'merge', body: { series: { count, lastObservedTime: microTime(now) } } });
+        .patch(cur.name, regarding.metadata.namespace ?? 'default', { type: 'merge', body: { series: { count: cur.count, lastObservedTime: microTime(now) } } });
     } catch (err) {
-      this.agg.forget(objectKey, eventKey);
+      this.agg.forget(ids.objectKey, ids.eventKey);
       // The Event expired (the server keeps them about an hour): start a new one.
       if (isNotFound(err)) {
-        if (this.agg.observe(objectKey, eventKey, now).kind === 'create') await this.create(regarding, input, note, now, objectKey, eventKey);
+        if (this.agg.observe(ids.objectKey, ids.eventKey, now).kind === 'create') await this.create(regarding, input, note, now, ids);
       } else this.log.warn('updating an event series failed', { object: keyOf(regarding), reason: input.reason, err });
     }
   }
+}
+
+interface SeriesIds {
+  objectKey: string;
+  eventKey: string;
 }

@@ -40,7 +40,7 @@ describe('decideLease', () => {
       leaseTransitions: 0,
     });
     expect(nextLeaseSpec('acquire', held('other'), 'me', now, DEFAULT_TIMING)).toMatchObject({ holderIdentity: 'me', leaseTransitions: 2, acquireTime: now });
-    expect(nextLeaseSpec('acquire', held(''), 'me', now, DEFAULT_TIMING)).toMatchObject({ leaseTransitions: 1 });
+    expect(nextLeaseSpec('acquire', held(''), 'me', now, DEFAULT_TIMING)).toMatchObject({ leaseTransitions: 2 });
     expect(nextLeaseSpec('renew', held('me', { acquireTime: 'A' }), 'me', now, DEFAULT_TIMING)).toMatchObject({ acquireTime: 'A', renewTime: now });
     expect(nextLeaseSpec('release', held('me'), 'me', now, DEFAULT_TIMING)).toMatchObject({ holderIdentity: '', leaseDurationSeconds: 1 });
   });

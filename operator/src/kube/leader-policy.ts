@@ -72,7 +72,8 @@ export function nextLeaseSpec(
         leaseDurationSeconds: Math.ceil(timing.leaseDurationMs / 1000),
         acquireTime: nowTime,
         renewTime: nowTime,
-        leaseTransitions: current?.holderIdentity ? transitions + 1 : transitions,
+        // As client-go counts: every change of holder, a release's empty holder included.
+        leaseTransitions: current ? transitions + 1 : transitions,
       };
     case 'release':
       // client-go's release: no holder and a 1 s duration, so a waiting candidate takes over at once.

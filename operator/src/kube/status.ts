@@ -31,10 +31,10 @@ export function withObservedGeneration<S extends object>(status: S, generation: 
  * carries cached.metadata.resourceVersion, so a status computed from an outdated object
  * fails with 409 Conflict (retry) instead of overwriting newer news.
  */
-export async function updateStatus<T extends KubeObject & { status?: S }, S extends object>(
+export async function updateStatus<T extends KubeObject & { status?: object }>(
   client: ResourceClient<T>,
   cached: T,
-  status: S,
+  status: NonNullable<T['status']>,
   opts: { guard?: boolean } = {},
 ): Promise<{ written: boolean; object: T }> {
   const next = withObservedGeneration(status, cached.metadata.generation);
