@@ -67,7 +67,12 @@ describe('the CRDs on kube-apiserver', () => {
     expect(out).toMatch(/^destinations\s+dst\s+sluice\.dev\/v1alpha1\s+true\s+Destination$/m);
     expect(out).toMatch(/^sources\s+src\s+sluice\.dev\/v1alpha1\s+true\s+Source$/m);
     expect(out).toMatch(/^trackingplans\s+tp\s+sluice\.dev\/v1alpha1\s+true\s+TrackingPlan$/m);
-    const explain = await cp.kubectlOk(['explain', 'source.spec.limits.maxEventBytes']);
+    // The OpenAPI document kubectl explain reads is published a moment after the CRD is established.
+    let explain = '';
+    for (let i = 0; i < 60 && !explain.includes('Largest single event'); i++) {
+      explain = (await cp.kubectl(['explain', 'source.spec.limits.maxEventBytes'])).stdout;
+      if (!explain.includes('Largest single event')) await new Promise((r) => setTimeout(r, 500));
+    }
     expect(explain).toContain('Largest single event, in bytes of JSON.');
   });
 

@@ -24,12 +24,8 @@ export interface CustomResourceDefinition {
 /** The whole object's schema: apiVersion, kind, metadata (name only), spec, status. */
 export function objectSchema(def: KindDefinition): JSONSchemaProps {
   const metadata: JSONSchemaProps = { type: 'object' };
-  if (def.name) {
-    metadata.properties = {
-      name: { description: def.name.description, type: 'string', pattern: def.name.pattern, maxLength: def.name.maxLength },
-    };
-  }
-  return {
+  if (def.name) metadata.properties = { name: { type: 'string', maxLength: def.name.maxLength } };
+  const schema: JSONSchemaProps = {
     description: def.description,
     type: 'object',
     properties: {
@@ -44,6 +40,13 @@ export function objectSchema(def: KindDefinition): JSONSchemaProps {
     },
     required: ['spec'],
   };
+  if (def.name) {
+    // A rule rather than a pattern on metadata.name, so the message says why.
+    schema['x-kubernetes-validations'] = [
+      { rule: `self.metadata.name.matches('${def.name.pattern}')`, message: def.name.message, fieldPath: '.metadata.name' },
+    ];
+  }
+  return schema;
 }
 
 export function buildCrd(def: KindDefinition): CustomResourceDefinition {

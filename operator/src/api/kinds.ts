@@ -23,7 +23,7 @@ export interface KindDefinition {
   spec: TSchema;
   status: TSchema;
   /** Extra constraints on metadata.name, when the name becomes part of other objects' names. */
-  name?: { pattern: string; maxLength: number; description: string };
+  name?: { pattern: string; maxLength: number; message: string };
   printerColumns: PrinterColumn[];
 }
 
@@ -48,7 +48,7 @@ export const KINDS: readonly KindDefinition[] = [
       // The name becomes the ingest Service's name and the bus stream's name.
       pattern: '^[a-z]([-a-z0-9]*[a-z0-9])?$',
       maxLength: 63,
-      description: 'A DNS label starting with a letter: it names the ingest Service.',
+      message: "a Source name must start with a letter and hold only lowercase letters, digits and '-': it names the ingest Service",
     },
     printerColumns: [
       ...READY,
@@ -70,7 +70,7 @@ export const KINDS: readonly KindDefinition[] = [
       // The name becomes the delivery Deployment's name and a bus consumer's name.
       pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
       maxLength: 63,
-      description: 'A DNS label: it names the delivery Deployment.',
+      message: "a Destination name must hold only lowercase letters, digits and '-': it names the delivery Deployment",
     },
     printerColumns: [
       { name: 'Type', type: 'string', jsonPath: '.spec.type', description: 'The destination type.' },

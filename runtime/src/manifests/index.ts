@@ -4,7 +4,7 @@ import { createValidator, type CustomResourceValidator } from './apiserver/index
 import { isObject } from './apiserver/structural.ts';
 import { assemble } from './assemble.ts';
 import { decodeConfigMap, decodeSecret, type KeyValues } from './core.ts';
-import { fromFieldError, problemAt, sortProblems, type Declared } from './problems.ts';
+import { fromFieldError, sortProblems, type Declared } from './problems.ts';
 import { readManifests, type ManifestObject } from './read.ts';
 import { checkDuplicates, checkNamespaces, checkReferences, type Catalog } from './references.ts';
 import type { LoadResult, Note, Parsed, Problem, Resources } from './types.ts';
@@ -118,4 +118,3 @@ function resources(c: Catalog): Resources {
   };
 }
 
-export { problemAt };
