@@ -121,6 +121,42 @@ async function fetchScenario(scenario: string, total: number, batch: number, inF
   });
 }
 
+/** Publishers and a consumer at once, as in `sluice run`: both rates over the same interval. */
+async function mixedScenario(total: number, callers: number, inFlight: number): Promise<void> {
+  await withBus('mixed', {}, async (bus) => {
+    const sub = await bus.subscribe('hook', 'web', { startFrom: { kind: 'now' }, ackWaitMs: 30_000 });
+    const batches = Array.from({ length: Math.ceil(total / 100) }, () => Array.from({ length: 100 }, sampleEvent));
+    let next = 0;
+    let published = 0;
+    let delivered = 0;
+    const before = bus.stats();
+    const started = performance.now();
+    const publishers = Promise.all(
+      Array.from({ length: callers }, async () => {
+        while (next < batches.length) {
+          const { stored } = await bus.publish('web', batches[next++]!);
+          published += stored;
+        }
+      }),
+    );
+    const consumers = Promise.all(
+      Array.from({ length: inFlight }, async () => {
+        while (delivered < total) {
+          const got = await sub.fetch(100, 100);
+          await Promise.all(got.map((d) => d.ack()));
+          delivered += got.length;
+        }
+      }),
+    );
+    await publishers;
+    const publishMs = performance.now() - started;
+    await consumers;
+    const ms = performance.now() - started;
+    record(`mixed: publish batch=100 callers=${callers}`, published, publishMs, bus, before);
+    record(`mixed: fetch+ack batch=100 inflight=${inFlight}`, delivered, ms, bus, before);
+  });
+}
+
 /** How long opening takes with `total` events in the de-duplication window. */
 async function reopenScenario(total: number): Promise<void> {
   const path = join(dir, 'reopen.db');
@@ -145,6 +181,7 @@ try {
   await publishScenario('publish batch=1 callers=64 no-group', n / 10, 1, 64, false);
   await fetchScenario('fetch+ack batch=100 inflight=1', n, 100, 1);
   await fetchScenario('fetch+ack batch=100 inflight=8', n, 100, 8);
+  await mixedScenario(n, 16, 4);
   await reopenScenario(n);
 
   const width = Math.max(...rows.map((r) => r.scenario.length));

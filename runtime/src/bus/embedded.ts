@@ -304,7 +304,8 @@ class SqliteBus implements EmbeddedBus, SubscriptionHost {
     if (this.#closed) return;
     clearInterval(this.#timer);
     this.#closed = true;
-    await this.#pruning;
+    // A failing prune pass was already logged by the timer; it must not fail the close.
+    await this.#pruning?.catch(() => undefined);
     this.#writer.close();
     this.#waiters.wakeAll();
     await this.#checkpointer.stop();
