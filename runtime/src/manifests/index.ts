@@ -99,7 +99,7 @@ function classify(at: ManifestObject): { kind?: Kind; note?: Note; problem?: Pro
   }
   if (apiVersion === API_VERSION && (CUSTOM_KINDS as readonly string[]).includes(kind)) return { kind: kind as KindName };
   if (apiVersion === 'v1' && (kind === 'Secret' || kind === 'ConfigMap')) return { kind };
-  if (apiVersion.split('/')[0] === API_VERSION.split('/')[0]) {
+  if (apiVersion.split('/')[0] === API_VERSION.split('/')[0] || (CUSTOM_KINDS as readonly string[]).includes(kind)) {
     // kubectl's words when the cluster has no such kind.
     return { problem: { ...here, kind, name, message: `no matches for kind "${kind}" in version "${apiVersion}"` } };
   }
