@@ -1,3 +1,4 @@
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import {
   addFinalizer,
@@ -6,6 +7,7 @@ import {
   applyIntent,
   EventRecorder,
   FIELD_MANAGER,
+  KubeClient,
   ownerReference,
   progressing,
   ready,
@@ -47,9 +49,11 @@ export function writeSuite(env: () => KubeEnv): void {
 
     it('applyIfChanged skips the request when the cached child carries the same intent', async () => {
       const ns = await env().namespace('ssa-skip');
-      const cms = env().client.resource(Resources.configMaps);
+      const registry = new Registry();
+      const client = new KubeClient(env().client.config, { registry });
+      const cms = client.resource(Resources.configMaps);
       let requests = 0;
-      env().client.transport.observe(() => requests++);
+      client.transport.observe(() => requests++);
       const first = await applyIfChanged(cms, configMap(ns, 'cfg', { a: '1' }), undefined);
       expect(first.applied).toBe(true);
       const before = requests;
@@ -59,6 +63,10 @@ export function writeSuite(env: () => KubeEnv): void {
       const third = await applyIfChanged(cms, configMap(ns, 'cfg', { a: '2' }), first.object);
       expect(third.applied).toBe(true);
       expect(third.object.data).toEqual({ a: '2' });
+      // Two applies reached the server: the create (201) and the change (200).
+      const metrics = await registry.metrics();
+      expect(metrics).toContain('sluice_operator_api_requests_total{method="PATCH",code="201"} 1');
+      expect(metrics).toContain('sluice_operator_api_requests_total{method="PATCH",code="200"} 1');
     });
 
     // A built-in owner kind: kube-controller-manager's garbage collector learns about CRDs

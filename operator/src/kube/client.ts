@@ -1,5 +1,7 @@
+import type { Registry } from 'prom-client';
 import type { ClusterConfig } from './config.ts';
 import { isNotFound, KubeApiError, type ApiStatus } from './errors.ts';
+import { kubeMetrics } from './metrics.ts';
 import { apiVersionOf, resourceName, resourcePath, type ResourceType } from './resources.ts';
 import { Transport, type Query } from './transport.ts';
 import type { KubeList, KubeObject } from './types.ts';
@@ -222,9 +224,14 @@ export class KubeClient {
   readonly transport: Transport;
   private readonly clients = new Map<ResourceType, ResourceClient<KubeObject>>();
 
-  constructor(config: ClusterConfig) {
+  /** With a registry, every request counts in sluice_operator_api_requests_total. */
+  constructor(config: ClusterConfig, opts: { registry?: Registry } = {}) {
     this.config = config;
     this.transport = new Transport(config);
+    if (opts.registry) {
+      const requests = kubeMetrics(opts.registry).apiRequests;
+      this.transport.observe((method, status) => requests.inc({ method, code: String(status) }));
+    }
   }
 
   resource<T extends KubeObject>(type: ResourceType<T>): ResourceClient<T> {
