@@ -21,7 +21,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startReceiver } from '../support/receiver.ts';
@@ -162,6 +162,9 @@ async function main(): Promise<void> {
   process.stdout.write(
     `sluice ingest benchmark: ${REPS} repetitions × ${DURATION_MS / 1000} s per phase (warm-up ${WARMUP_MS / 1000} s), node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}\n`,
   );
+  // Other work on the machine skews every figure; the load average at the start says how much.
+  const loadAtStart = loadavg()[0] ?? 0;
+  process.stdout.write(`load average before the run: ${loadAtStart.toFixed(2)}\n`);
   const ceiling = await startCeiling();
   const reps: Rep[] = [];
   try {
@@ -199,7 +202,7 @@ async function main(): Promise<void> {
   const round = (n: number) => Math.round(n * 100) / 100;
   const json = Object.fromEntries(Object.entries(result).map(([k, v]) => [k, round(v)]));
   process.stdout.write(
-    `${JSON.stringify({ bench: 'ingest', reps: REPS, durationMs: DURATION_MS, warmupMs: WARMUP_MS, deliveryEvents: DELIVERY_EVENTS, cpus: cpu.length, node: process.version, ...json, targets: Object.fromEntries(Object.entries(TARGETS).map(([k, t]) => [k, `${t.op} ${t.value}`])), met })}\n`,
+    `${JSON.stringify({ bench: 'ingest', reps: REPS, durationMs: DURATION_MS, warmupMs: WARMUP_MS, deliveryEvents: DELIVERY_EVENTS, cpus: cpu.length, loadAverage: round(loadAtStart), node: process.version, ...json, targets: Object.fromEntries(Object.entries(TARGETS).map(([k, t]) => [k, `${t.op} ${t.value}`])), met })}\n`,
   );
 }
 
