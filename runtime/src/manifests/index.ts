@@ -36,7 +36,15 @@ export async function loadManifests(paths: string[]): Promise<LoadResult> {
   const problems: Problem[] = [...read.problems];
   const notes: Note[] = [];
   const all: Declared<unknown>[] = [];
-  const catalog: Catalog = { sources: [], destinations: [], plans: [], secrets: [], configMaps: [], declared: new Map() };
+  const catalog: Catalog = {
+    sources: [],
+    destinations: [],
+    plans: [],
+    secrets: [],
+    configMaps: [],
+    invalid: { sources: [], destinations: [] },
+    declared: new Map(),
+  };
 
   for (const at of read.objects) {
     const found = classify(at);
@@ -62,8 +70,12 @@ export async function loadManifests(paths: string[]): Promise<LoadResult> {
     }
     const { object, errors } = validatorFor(found.kind)(value);
     problems.push(...errors.map((e) => fromFieldError(origin, e)));
-    if (errors.length > 0) continue;
     const d = { ...origin, ...(namespace ? { namespace } : {}) };
+    if (errors.length > 0) {
+      if (found.kind === 'Source') catalog.invalid.sources.push({ ...d, resource: object });
+      else if (found.kind === 'Destination') catalog.invalid.destinations.push({ ...d, resource: object });
+      continue;
+    }
     if (found.kind === 'Source') catalog.sources.push({ ...d, resource: object as unknown as Source });
     else if (found.kind === 'Destination') catalog.destinations.push({ ...d, resource: object as unknown as Destination });
     else catalog.plans.push({ ...d, resource: object as unknown as TrackingPlan });

@@ -11,6 +11,8 @@ export interface Catalog {
   plans: Declared<TrackingPlan>[];
   secrets: Declared<KeyValues>[];
   configMaps: Declared<KeyValues>[];
+  /** Sources and Destinations with problems of their own, as the API server would have prepared them. */
+  invalid: { sources: Declared<unknown>[]; destinations: Declared<unknown>[] };
   /** kind → names declared. A reference to an invalid object is not reported again as missing. */
   declared: Map<string, Set<string>>;
 }
@@ -57,6 +59,8 @@ export function checkNamespaces(all: readonly Declared<unknown>[]): Problem[] {
 /**
  * What the API server cannot check at apply time: that referenced TrackingPlans, Sources,
  * Secrets (and their keys) and ConfigMaps exist, and that no write key selects two Sources.
+ * Objects with problems of their own are checked too, wherever their references are
+ * well-formed, so one pass lists everything.
  */
 export function checkReferences(c: Catalog): Problem[] {
   const problems: Problem[] = [];
@@ -65,7 +69,7 @@ export function checkReferences(c: Catalog): Problem[] {
   const declared = (kind: string, name: string) => c.declared.get(kind)?.has(name) ?? false;
 
   /** The value of a Secret/ConfigMap key; undefined (with a problem) when it cannot be resolved. */
-  const lookup = (from: Declared<unknown>, kind: 'Secret' | 'ConfigMap', ref: { name: string; key?: string }, at: Ref): string | undefined => {
+  const lookup = (from: Declared<unknown>, kind: 'Secret' | 'ConfigMap', ref: KeyRef, at: Ref): string | undefined => {
     const store = (kind === 'Secret' ? secrets : configMaps).get(ref.name);
     if (!store) {
       if (!declared(kind, ref.name)) problems.push(problemAt(from, [...at.segments, 'name'], `${at.path}.name`, `${kind} "${ref.name}" not found in the manifests`));
@@ -81,18 +85,21 @@ export function checkReferences(c: Catalog): Problem[] {
     return value;
   };
 
-  const keyOwner = new Map<string, Declared<Source>>();
-  for (const s of c.sources) {
-    const plan = s.resource.spec.trackingPlanRef?.name;
+  const keyOwner = new Map<string, Declared<unknown>>();
+  for (const s of [...c.sources, ...c.invalid.sources]) {
+    const spec = field(s.resource, 'spec');
+    const plan = str(field(field(spec, 'trackingPlanRef'), 'name'));
     if (plan !== undefined && !declared('TrackingPlan', plan)) {
       problems.push(problemAt(s, ['spec', 'trackingPlanRef', 'name'], 'spec.trackingPlanRef.name', `TrackingPlan "${plan}" not found in the manifests`));
     }
-    s.resource.spec.writeKeys.forEach((w, i) => {
+    list(field(spec, 'writeKeys')).forEach((w, i) => {
+      const ref = keyRef(field(w, 'secretRef'));
+      if (!ref) return;
       const path = `spec.writeKeys[${i}]`;
-      const value = lookup(s, 'Secret', w.secretRef, { segments: ['spec', 'writeKeys', i, 'secretRef'], path: `${path}.secretRef` });
+      const value = lookup(s, 'Secret', ref, { segments: ['spec', 'writeKeys', i, 'secretRef'], path: `${path}.secretRef` });
       if (value === undefined) return;
       if (value.length === 0) {
-        problems.push(problemAt(s, ['spec', 'writeKeys', i], path, `the write key in Secret "${w.secretRef.name}" key "${w.secretRef.key ?? 'writeKey'}" is empty`));
+        problems.push(problemAt(s, ['spec', 'writeKeys', i], path, `the write key in Secret "${ref.name}" key "${ref.key ?? ''}" is empty`));
         return;
       }
       const owner = keyOwner.get(value);
@@ -105,21 +112,42 @@ export function checkReferences(c: Catalog): Problem[] {
     });
   }
 
-  for (const d of c.destinations) {
-    const spec = d.resource.spec;
-    spec.sources.forEach((ref, i) => {
-      if (!declared('Source', ref.name)) {
-        problems.push(problemAt(d, ['spec', 'sources', i, 'name'], `spec.sources[${i}].name`, `Source "${ref.name}" not found in the manifests`));
+  for (const d of [...c.destinations, ...c.invalid.destinations]) {
+    const spec = field(d.resource, 'spec');
+    list(field(spec, 'sources')).forEach((ref, i) => {
+      const name = str(field(ref, 'name'));
+      if (name !== undefined && !declared('Source', name)) {
+        problems.push(problemAt(d, ['spec', 'sources', i, 'name'], `spec.sources[${i}].name`, `Source "${name}" not found in the manifests`));
       }
     });
-    if (spec.credentials) {
-      lookup(d, 'Secret', spec.credentials.secretRef, { segments: ['spec', 'credentials', 'secretRef'], path: 'spec.credentials.secretRef' });
-    }
-    if (spec.function) {
-      lookup(d, 'ConfigMap', spec.function.configMapRef, { segments: ['spec', 'function', 'configMapRef'], path: 'spec.function.configMapRef' });
-    }
+    const credentials = keyRef(field(field(spec, 'credentials'), 'secretRef'));
+    if (credentials) lookup(d, 'Secret', credentials, { segments: ['spec', 'credentials', 'secretRef'], path: 'spec.credentials.secretRef' });
+    const fn = keyRef(field(field(spec, 'function'), 'configMapRef'));
+    if (fn) lookup(d, 'ConfigMap', fn, { segments: ['spec', 'function', 'configMapRef'], path: 'spec.function.configMapRef' });
   }
   return problems;
+}
+
+interface KeyRef {
+  name: string;
+  key?: string;
+}
+
+/** Readers that tolerate any shape: objects with problems are checked too. */
+function field(v: unknown, name: string): unknown {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>)[name] : undefined;
+}
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+function list(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+function keyRef(v: unknown): KeyRef | undefined {
+  const name = str(field(v, 'name'));
+  if (name === undefined) return undefined;
+  const key = str(field(v, 'key'));
+  return key === undefined ? { name } : { name, key };
 }
 
 export function byName<T>(list: readonly Declared<T>[]): Map<string, Declared<T>> {
