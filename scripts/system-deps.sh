@@ -2,7 +2,7 @@
 # Installs the Debian packages the integration tests use, once. Idempotent and quiet when
 # everything is already present.
 set -euo pipefail
-pkgs=(openssl nats-server chromium)
+pkgs=(openssl nats-server chromium postgresql lua5.4 prometheus)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
