@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'crds/**', 'charts/**', '.sluice/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', 'crds/**', 'charts/**', '.sluice/**', 'coverage/**', '.scratch*/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -42,7 +42,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(command.help);
     return 0;
   }
-  return command.run(parsed.values as Record<string, unknown>);
+  return command.run(parsed.values);
 }
 
 if (import.meta.main) {

@@ -4,7 +4,7 @@ import type { RuntimeConfig } from '../config.ts';
 import { formatProblems, loadManifests } from '../manifests/index.ts';
 import { parseDuration } from '../util/duration.ts';
 import type { Command } from './commands.ts';
-import { startPipeline, type Pipeline } from './pipeline.ts';
+import { startPipeline } from './pipeline.ts';
 import { createRuntimeServer, listen } from './server.ts';
 import { Summary } from './summary.ts';
 
@@ -78,10 +78,8 @@ Examples:
 
     const host = String(values.host);
     let ready = false;
-    let pipeline: Pipeline | undefined;
     const publicUrl = values['public-url'] as string | undefined;
-    pipeline = await startPipeline(loaded.config, { dataDir: resolve(String(values['data-dir'])), ...(publicUrl ? { publicUrl } : {}) });
-    const p = pipeline;
+    const p = await startPipeline(loaded.config, { dataDir: resolve(String(values['data-dir'])), ...(publicUrl ? { publicUrl } : {}) });
     const server = createRuntimeServer({ metrics: p.metrics, ingest: p.ingest, status: () => p.status(), ready: () => ready });
     let bound: number;
     try {
