@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -95,6 +95,19 @@ describe('embedded bus', () => {
       expect(results.every((r) => r.stored === 1)).toBe(true);
       expect(bus.stats().commits - before).toBe(groupCommit ? 1 : 10);
     }
+  });
+
+  it('keeps the WAL bounded under steady writes, the checkpoint worker running', async () => {
+    const { bus, path } = await start({ now: Date.now });
+    await bus.ensureSource('web', { retentionMs: 3_600_000 });
+    const padding = 'p'.repeat(400);
+    let largest = 0;
+    for (let b = 0; b < 100; b++) {
+      await bus.publish('web', Array.from({ length: 500 }, (_, i) => event(`${b}-${i}`, { padding })));
+      largest = Math.max(largest, statSync(`${path}-wal`).size);
+    }
+    // 50,000 events write ~35 MiB to the WAL; a WAL that never started over would hold all of it.
+    expect(largest).toBeLessThan(16 * 2 ** 20);
   });
 
   it('forgets messageIds after the de-duplication window even within retention', async () => {

@@ -31,7 +31,7 @@ export function applyPragmas(db: DatabaseSync, opts: { synchronous: 'normal' | '
  * SIGKILL, so a crash never leaves a stale lock.
  */
 export function takeOwnership(path: string): DatabaseSync {
-  const lock = new DatabaseSync(`${path}.lock`, { timeout: 2_000 });
+  const lock = new DatabaseSync(`${path}.lock`, { timeout: 1_000 });
   try {
     lock.exec('PRAGMA locking_mode = EXCLUSIVE');
     lock.exec('BEGIN EXCLUSIVE');
