@@ -1,5 +1,7 @@
 import { Environment, Optional } from '@marcbachmann/cel-js';
 import type { SegmentEvent } from '../event.ts';
+import { pathPresent, relaxPresenceChecks, requiredPaths, walk, type CelNode, type FieldPath } from './ast.ts';
+import { NoValue, registerLibrary } from './library/index.ts';
 import { TYPE_ALIAS, aliasTypeIdentifier } from './source.ts';
 
 /**
@@ -57,13 +59,26 @@ export type EventFilter = (event: SegmentEvent) => boolean;
 /** Evaluates to a JSON-ready value; `undefined` when the expression yields nothing. */
 export type EventExpression = (event: SegmentEvent) => unknown;
 
-type Parsed = ((ctx: Record<string, unknown>) => unknown) & { ast: unknown; check(): { valid: boolean; type?: string; error?: unknown } };
+type Parsed = ((ctx: Record<string, unknown>) => unknown) & { ast: CelNode; check(): { valid: boolean; type?: string; error?: unknown } };
 
-interface Compiled {
-  run: Parsed;
-  /** Builds the variables for one event: only those the expression reads (the hot path). */
-  bind: (event: SegmentEvent) => Record<string, unknown>;
-  type: string | undefined;
+/** A compiled expression with what is known about it statically. */
+export interface CelProgram {
+  /** The expression as written. */
+  readonly expression: string;
+  /** The CEL type it evaluates to (`dyn` when it depends on event data). */
+  readonly type: string | undefined;
+  /** The parsed expression; `type` appears as its internal alias. */
+  readonly ast: CelNode;
+  /** The event variables it reads. */
+  readonly variables: readonly string[];
+  /** Fields it cannot do without: when one is missing it yields nothing, without evaluating. */
+  readonly required: readonly FieldPath[];
+  /** Evaluates on variables built by `activation`; throws when the expression yields nothing. */
+  readonly run: (ctx: Record<string, unknown>) => unknown;
+  /** Builds the variables for one event: only those the expression reads. */
+  readonly bind: (event: SegmentEvent) => Record<string, unknown>;
+  /** The first required field the event lacks. */
+  readonly missing: (event: SegmentEvent) => FieldPath | undefined;
 }
 
 const environment = createEnvironment();
@@ -88,6 +103,7 @@ function createEnvironment(): Environment {
     env.registerOperator(`double ${op} int`, (a: number, b: bigint) => fn(a, Number(b)));
     env.registerOperator(`int ${op} double`, (a: bigint, b: number) => fn(Number(a), b));
   }
+  registerLibrary(env);
   return env;
 }
 
@@ -96,44 +112,64 @@ const SCALAR_SET = new Set<string>(EVENT_SCALARS);
 const OBJECT_SET = new Set<string>(EVENT_OBJECTS);
 const ALL_VARIABLES = [TYPE_ALIAS, 'message', ...EVENT_SCALARS, ...EVENT_OBJECTS];
 
+const VARIABLE_SET: ReadonlySet<string> = new Set(ALL_VARIABLES);
+
+/** The value of one variable for an event. */
+export function variableValue(event: SegmentEvent, name: string): unknown {
+  if (name === TYPE_ALIAS) return event.type ?? null;
+  if (name === 'message') return event;
+  if (SCALAR_SET.has(name)) return event[name] ?? null;
+  if (OBJECT_SET.has(name)) return event[name] ?? EMPTY;
+  return undefined;
+}
+
 /** The variables an expression sees for one event (all of them, or the ones named). */
 export function activation(event: SegmentEvent, names: readonly string[] = ALL_VARIABLES): Record<string, unknown> {
   const ctx: Record<string, unknown> = {};
   for (const k of names) {
-    if (k === TYPE_ALIAS) ctx[k] = event.type ?? null;
-    else if (k === 'message') ctx[k] = event;
-    else if (SCALAR_SET.has(k)) ctx[k] = event[k] ?? null;
-    else if (OBJECT_SET.has(k)) ctx[k] = event[k] ?? EMPTY;
+    const v = variableValue(event, k);
+    if (v !== undefined) ctx[k] = v;
   }
   return ctx;
 }
 
-/** Identifiers the parsed expression refers to, found by walking its AST once. */
-function referencedVariables(ast: unknown): string[] {
+/** The event variables the parsed expression refers to. */
+function referencedVariables(ast: CelNode): string[] {
   const found = new Set<string>();
-  const walk = (node: unknown, depth: number): void => {
-    if (depth > 200 || node === null || typeof node !== 'object') return;
-    if (Array.isArray(node)) {
-      for (const n of node) walk(n, depth + 1);
-      return;
-    }
-    const { op, args } = node as { op?: unknown; args?: unknown };
-    if (typeof op !== 'string') return;
-    if (op === 'id' && typeof args === 'string') found.add(args);
-    else walk(args, depth + 1);
-  };
-  walk(ast, 0);
+  walk(ast, (n) => {
+    if (n.op === 'id') found.add(n.args);
+  });
   return ALL_VARIABLES.filter((v) => found.has(v));
 }
 
-function binder(names: readonly string[]): (event: SegmentEvent) => Record<string, unknown> {
-  return (event) => activation(event, names);
+function missingCheck(required: readonly FieldPath[]): (event: SegmentEvent) => FieldPath | undefined {
+  if (required.length === 0) return () => undefined;
+  return (event) => {
+    for (const p of required) if (!pathPresent(variableValue(event, p.root), p.keys)) return p;
+    return undefined;
+  };
 }
 
-const cache = new Map<string, Compiled>();
+/**
+ * Runs `f` without capturing stack traces. Evaluation reports "no value" by throwing
+ * (CEL's missing keys, the library's NoValue); a stack trace costs more than the whole
+ * evaluation and is never shown. Evaluation is synchronous, so nothing else runs meanwhile.
+ */
+export function quietly<T>(f: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return f();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+const cache = new Map<string, CelProgram>();
 const CACHE_LIMIT = 2048;
 
-function compile(expr: string): Compiled {
+/** Parses and type-checks an expression once; the same text compiles to the same program. */
+export function compileProgram(expr: string): CelProgram {
   const hit = cache.get(expr);
   if (hit) return hit;
   if (expr.length > MAX_EXPRESSION_LENGTH) {
@@ -146,12 +182,61 @@ function compile(expr: string): Compiled {
   } catch (err) {
     throw toCompileError(expr, err);
   }
+  relaxPresenceChecks(parsed.ast);
   const checked = parsed.check();
   if (!checked.valid) throw toCompileError(expr, checked.error);
-  const compiled: Compiled = { run: parsed, bind: binder(referencedVariables(parsed.ast)), type: checked.type };
+  const variables = referencedVariables(parsed.ast);
+  const required = requiredPaths(parsed.ast, VARIABLE_SET);
+  const program: CelProgram = {
+    expression: expr,
+    type: checked.type,
+    ast: parsed.ast,
+    variables,
+    required,
+    run: parsed,
+    bind: (event) => activation(event, variables),
+    missing: missingCheck(required),
+  };
   if (cache.size >= CACHE_LIMIT) cache.clear();
-  cache.set(expr, compiled);
-  return compiled;
+  cache.set(expr, program);
+  return program;
+}
+
+/** What an expression made of one event, or why it made nothing. */
+export type Evaluation = { ok: true; value: unknown } | { ok: false; reason: string };
+
+/**
+ * Evaluates with an explanation when the expression yields nothing: the missing field,
+ * the library's reason, or CEL's error. For previews and status messages, not the hot path.
+ */
+export function evaluateExplained(program: CelProgram, event: SegmentEvent): Evaluation {
+  const missing = program.missing(event);
+  if (missing) return { ok: false, reason: `${formatPath(missing)} is missing` };
+  let value: unknown;
+  try {
+    value = quietly(() => program.run(program.bind(event)));
+  } catch (err) {
+    return { ok: false, reason: describeEvaluationError(err) };
+  }
+  if (value instanceof Optional && !value.hasValue()) return { ok: false, reason: 'the optional value is empty' };
+  const json = fromCel(value);
+  if (json === null || json === undefined) return { ok: false, reason: 'the value is null' };
+  return { ok: true, value: json };
+}
+
+function describeEvaluationError(err: unknown): string {
+  if (err instanceof NoValue) return err.message;
+  const summary = typeof err === 'object' && err !== null && 'summary' in err ? String(err.summary) : err instanceof Error ? err.message : String(err);
+  return summary.replaceAll(TYPE_ALIAS, 'type');
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `context.traits.email`, `properties["order id"]`, `properties.items[0]`. */
+export function formatPath(p: Pick<FieldPath, 'root' | 'keys'>): string {
+  let out = p.root === TYPE_ALIAS ? 'type' : p.root;
+  for (const k of p.keys) out += typeof k === 'number' ? `[${k}]` : IDENTIFIER.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`;
+  return out;
 }
 
 /**
@@ -160,15 +245,20 @@ function compile(expr: string): Compiled {
  * a type mismatch) counts as false, as a filter that cannot be satisfied.
  */
 export function compileFilter(expr: string): EventFilter {
-  const { run, bind, type } = compile(expr);
+  const { run, bind, type, missing } = compileProgram(expr);
   if (type !== 'bool' && type !== 'dyn') {
     throw new CelCompileError(expr, `a filter must evaluate to bool, but this expression gives ${type ?? 'an unknown type'}`);
   }
   return (event) => {
+    if (missing(event)) return false;
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     try {
       return run(bind(event)) === true;
     } catch {
       return false;
+    } finally {
+      Error.stackTraceLimit = limit;
     }
   };
 }
@@ -178,12 +268,17 @@ export function compileFilter(expr: string): EventFilter {
  * errors such as a missing key yield `undefined` so the caller can omit the field.
  */
 export function compileExpression(expr: string): EventExpression {
-  const { run, bind } = compile(expr);
+  const { run, bind, missing } = compileProgram(expr);
   return (event) => {
+    if (missing(event)) return undefined;
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     try {
       return fromCel(run(bind(event)));
     } catch {
       return undefined;
+    } finally {
+      Error.stackTraceLimit = limit;
     }
   };
 }
@@ -203,7 +298,11 @@ export function fromCel(value: unknown): unknown {
   const entries = value instanceof Map ? [...(value as Map<unknown, unknown>).entries()] : Object.entries(value);
   for (const [k, v] of entries) {
     const converted = fromCel(v);
-    if (converted !== undefined) out[String(k)] = converted;
+    if (converted === undefined) continue;
+    const key = String(k);
+    // JSON.parse makes "__proto__" an ordinary key; assigning it would set the prototype.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: converted, enumerable: true, writable: true, configurable: true });
+    else out[key] = converted;
   }
   return out;
 }
