@@ -47,8 +47,11 @@ crds: deps ## regenerate crds/ from the TypeScript API definition
 crds-check: deps ## fail when crds/ drift from the API definition
 	node operator/src/api/generate.ts --check
 
-bench: deps ## benchmarks: prints a table and one JSON line (never fails on speed)
+bench: deps ## benchmarks: ingest and delivery end to end, then the components; tables and JSON lines, never fails on speed
 	node test/bench/ingest.bench.ts
+	node runtime/src/plan/plan.bench.ts
+	node runtime/src/bus/bus.bench.ts
+	node runtime/src/delivery/delivery.bench.ts
 
 clean:
 	rm -rf node_modules .sluice
