@@ -31,7 +31,7 @@ function payload(id: string): SegmentEvent {
     context: { library: { name: 'analytics-node', version: '3.1.0' }, ip: '203.0.113.7', userAgent: 'Mozilla/5.0 (X11; Linux x86_64)' },
     timestamp: '2026-01-01T00:00:00.000Z',
     receivedAt: '2026-01-01T00:00:00.100Z',
-  } as SegmentEvent;
+  };
 }
 
 async function run(url: string, inFlight: number): Promise<{ publish: number; consume: number }> {
