@@ -38,10 +38,16 @@ export function e164(phone: unknown, region: unknown): string {
   return result;
 }
 
+/** Region text as written → its code; the region is nearly always a literal, so this stays tiny. */
+const regions = new Map<string, CountryCode>();
+
 function regionOf(region: unknown): CountryCode | undefined {
   if (region === undefined) return undefined;
   if (typeof region !== 'string') throw new NoValue('e164', `the region must be text such as "US", got ${describeValue(region)}`);
+  const known = regions.get(region);
+  if (known) return known;
   const code = region.toUpperCase();
   if (!isSupportedCountry(code)) throw new NoValue('e164', `unknown region "${region}"; use an ISO 3166 code such as "US" or "GB"`);
+  if (regions.size < 512) regions.set(region, code);
   return code;
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { describeValue, NoValue, numeric, text, type LibraryFunction } from './args.ts';
 
 export const STRING_FUNCTIONS: LibraryFunction[] = [
@@ -61,11 +61,11 @@ export const STRING_FUNCTIONS: LibraryFunction[] = [
 ];
 
 function sha256(v: unknown): string {
-  if (v instanceof Uint8Array) return createHash('sha256').update(v).digest('hex');
+  if (v instanceof Uint8Array) return hash('sha256', v, 'hex');
   const s = text('sha256', v);
   // The hash of nothing is a valid-looking identifier that matches every empty field.
   if (s === '') throw new NoValue('sha256', 'the text is empty');
-  return createHash('sha256').update(s, 'utf8').digest('hex');
+  return hash('sha256', s, 'hex');
 }
 
 function join(list: unknown, sep: unknown): string {

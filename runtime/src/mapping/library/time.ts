@@ -51,6 +51,11 @@ function fromEpochNumber(n: number): number {
 }
 
 function parseTimeText(fn: string, s: string): number {
+  // The form events carry (2024-05-01T10:00:00.000Z) goes straight to Date.parse.
+  if (s.length >= 20 && s.length <= 30 && s.charCodeAt(s.length - 1) === 90 /* Z */ && s.charCodeAt(10) === 84 /* T */) {
+    const ms = Date.parse(s);
+    if (!Number.isNaN(ms)) return ms;
+  }
   if (NUMERIC.test(s)) return fromEpochNumber(Number(s));
   const m = ISO.exec(s);
   if (!m) throw new NoValue(fn, `not an ISO 8601 time: "${s.length > 40 ? `${s.slice(0, 40)}…` : s}"`);
