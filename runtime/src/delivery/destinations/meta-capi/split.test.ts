@@ -3,6 +3,7 @@ import { DeliveryError, type SendResult } from '../../types.ts';
 import { chunkPositions, jsonObject, resultOf, shouldSplit } from './split.ts';
 
 const fail = (kind: DeliveryError['kind']): SendResult => ({ ok: false, error: new DeliveryError('x', { kind }) });
+const success: SendResult = { ok: true };
 
 describe('shouldSplit', () => {
   it.each([
@@ -11,7 +12,7 @@ describe('shouldSplit', () => {
     ['no budget left', fail('payload'), 4, 1, false],
     ['a retryable failure', fail('retryable'), 4, 32, false],
     ['an auth failure', fail('auth'), 4, 32, false],
-    ['a success', { ok: true }, 4, 32, false],
+    ['a success', success, 4, 32, false],
   ])('%s → %s', (_, r, events, budget, expected) => {
     expect(shouldSplit(r, events, budget)).toBe(expected);
   });
