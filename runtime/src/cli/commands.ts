@@ -1,4 +1,6 @@
 import type { ParseArgsConfig } from 'node:util';
+import { deliverCommand } from './deliver.ts';
+import { ingestCommand } from './ingest.ts';
 import { runCommand } from './run.ts';
 import { validateCommand } from './validate.ts';
 
@@ -14,4 +16,6 @@ export interface Command {
 export const COMMANDS: Record<string, Command> = {
   run: runCommand,
   validate: validateCommand,
+  ingest: ingestCommand,
+  deliver: deliverCommand,
 };
