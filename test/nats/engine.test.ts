@@ -6,6 +6,7 @@ import { event } from '../../runtime/src/bus/contract.ts';
 import { openNatsBus, type NatsBus } from '../../runtime/src/bus/nats/index.ts';
 import { token } from '../../runtime/src/bus/nats/names.ts';
 import type { BusDelivery, Subscription } from '../../runtime/src/bus/types.ts';
+import { freePort } from '../support/ports.ts';
 import { startNatsServer, type NatsServer } from './server.ts';
 import { deleteStreams } from './streams.ts';
 
@@ -35,6 +36,14 @@ describe('NATS bus engine', () => {
     bus = await openNatsBus({ servers: server.url, prefix, log: (level, message) => logged.push(`${level}: ${message}`) });
     return bus;
   }
+
+  it('refuses to open with a bad prefix or option, and fails fast when nothing listens', async () => {
+    await expect(openNatsBus({ servers: server.url, prefix: 'a.b' })).rejects.toMatchObject({ kind: 'invalid' });
+    await expect(openNatsBus({ servers: server.url, replicas: 0 })).rejects.toMatchObject({ kind: 'invalid', message: /replicas must be an integer from 1 to 5/ });
+    const started = Date.now();
+    await expect(openNatsBus({ servers: `nats://127.0.0.1:${await freePort()}`, connectTimeoutMs: 2_000 })).rejects.toMatchObject({ kind: 'unavailable', message: /connecting to NATS/ });
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
 
   const now = { startFrom: { kind: 'now' as const }, ackWaitMs: 30_000 };
 
