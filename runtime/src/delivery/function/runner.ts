@@ -67,7 +67,7 @@ export class FunctionRunner implements UserFunction {
     const n = events.length;
     if (n === 0) return [];
     const batch: Batch = { id: ++this.#batches, json: JSON.stringify(events), events };
-    const results = new Array<FunctionResult | undefined>(n);
+    const results = Array.from({ length: n }, (): FunctionResult | undefined => undefined);
     const out = await this.#pass(batch, 0, n);
     let careful = 0;
     switch (out.kind) {

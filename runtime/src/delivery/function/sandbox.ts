@@ -181,9 +181,9 @@ export function installSandbox(sha256: (text: string) => string): Driver {
   };
 
   function describe(err: unknown): string {
-    if (typeof err !== 'object' || err === null) return `threw a non-Error value: ${preview(err)}`;
     try {
       const e = err as Record<string, unknown>;
+      if (typeof err !== 'object' || err === null || !(err instanceof Error || typeof e.message === 'string')) return `threw a non-Error value: ${preview(err)}`;
       const name = typeof e.name === 'string' && e.name !== '' ? e.name : 'Error';
       const message = typeof e.message === 'string' ? e.message : preview(err);
       const where = typeof e.stack === 'string' ? POSITION.exec(e.stack) : null;
