@@ -188,7 +188,10 @@ class JetStreamBus implements NatsBus, SubscriptionHost {
   }
 
   listQuarantine(source: string, opts: { limit?: number } = {}): Promise<QuarantineEntry[]> {
-    return this.#run(`listing the quarantine of ${source}`, () => this.#holding.listQuarantine(token(source), source, listLimit(opts.limit)));
+    return this.#run(`listing the quarantine of ${source}`, () => {
+      checkName('source', source);
+      return this.#holding.listQuarantine(token(source), source, listLimit(opts.limit));
+    });
   }
 
   async subscribe(destination: string, source: string, opts: SubscribeOptions): Promise<Subscription> {
