@@ -92,7 +92,8 @@ export function resultOf(spec: HttpRequestSpec, res: HttpResponse, classify: (re
   if (v.ok) return { ok: true };
   const excerpt = redact(res.body, secrets, EXCERPT_LIMIT);
   const said = v.reason ?? excerpt;
-  const message = `sending ${spec.method} ${describeUrl(spec.url)}: answered ${res.status}${said ? `: ${redact(said, secrets, 300)}` : ''}`;
+  // Redacted whole: some APIs carry the credential in the path (Slack's webhook URL).
+  const message = redact(`sending ${spec.method} ${describeUrl(spec.url)}: answered ${res.status}${said ? `: ${redact(said, secrets, 300)}` : ''}`, secrets, 2000);
   const failedStatus = res.status < 200 || res.status >= 300;
   return {
     ok: false,
