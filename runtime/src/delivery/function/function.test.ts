@@ -139,6 +139,17 @@ describe('handlers', () => {
     expect(await f.run([])).toEqual([]);
   });
 
+  it('answers retry for the events of a run cut short by dispose', async () => {
+    const f = await load('function onTrack(e) { if (e.event === "slow") for (;;) {} return 1 }');
+    const running = f.run([track('slow'), track('fast')]);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    f.dispose();
+    expect(await running).toEqual([
+      { kind: 'retry', reason: 'the function was stopped or replaced before this event ran' },
+      { kind: 'retry', reason: 'the function was stopped or replaced before this event ran' },
+    ]);
+  });
+
   it('answers retry for every event once disposed', async () => {
     const f = await load('function onTrack(e) { return e }');
     f.dispose();

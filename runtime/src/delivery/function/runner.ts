@@ -122,23 +122,33 @@ export class FunctionRunner implements UserFunction {
         return { kind: 'lost', failure: 'unavailable', message: err instanceof Error ? err.message : String(err) };
       }
     }
+    // Both calls are queued at once: the isolate runs them in order, so collect sees the
+    // state start left (finished, timed out or waiting forever) and the pass costs one
+    // round trip to isolated-vm's thread instead of two.
+    const json = sandbox.loaded === batch.id ? '' : batch.json;
+    sandbox.loaded = batch.id;
+    const started = sandbox.start(json, from, count, passTimeoutMs(count, this.#limits)).then(
+      () => undefined,
+      (err: unknown) => ({ err }),
+    );
+    const collecting = sandbox.collect(COLLECT_TIMEOUT_MS).then(
+      (text) => ({ text }),
+      (err: unknown) => ({ err }),
+    );
+    const startFailed = await started;
     let timedOut = false;
-    try {
-      await sandbox.start(sandbox.loaded === batch.id ? '' : batch.json, from, count, passTimeoutMs(count, this.#limits));
-      sandbox.loaded = batch.id;
-    } catch (err) {
+    if (startFailed) {
       sandbox.loaded = -1;
-      const failure = this.#disposed ? 'disposed' : classifyCallError(err);
-      if (failure !== 'timeout') return this.#lost(sandbox, failure, err);
+      const failure = this.#disposed ? 'disposed' : classifyCallError(startFailed.err);
+      if (failure !== 'timeout') {
+        await collecting;
+        return this.#lost(sandbox, failure, startFailed.err);
+      }
       timedOut = true;
     }
-    let text: unknown;
-    try {
-      text = await sandbox.collect(COLLECT_TIMEOUT_MS);
-    } catch (err) {
-      return this.#lost(sandbox, this.#disposed ? 'disposed' : classifyCallError(err), err);
-    }
-    const collected = readCollected(text);
+    const c = await collecting;
+    if ('err' in c) return this.#lost(sandbox, this.#disposed ? 'disposed' : classifyCallError(c.err), c.err);
+    const collected = readCollected(c.text);
     if (collected) this.#emitLogs(collected.logs, collected.droppedLogs);
     return interpretPass(collected, from, count, timedOut);
   }

@@ -9,8 +9,8 @@ import type { SegmentEvent } from '../../event.ts';
  *   run (the batch's time was used up, the sandbox could not start).
  * - `invalid`: dead-letter — the handler threw `InvalidEventPayload` or `ValidationError`.
  * - `error`: dead-letter — the function crashed on this event, ran past its time, ran out
- *   of memory, never settled, or returned something that is not a JSON payload within the
- *   size limit. Nothing in the sandbox can change between attempts (no I/O, no clock-driven
+ *   of memory, never settled, returned something that is not a JSON payload within the
+ *   size limit, or broke the sandbox itself. Nothing in the sandbox can change between attempts (no I/O, no clock-driven
  *   work), so a retry would fail the same way; the dead letter keeps the event replayable
  *   once the function is fixed.
  */
@@ -36,9 +36,16 @@ export interface FunctionOptions {
   name?: string;
   /** Heap limit of the isolate in MB (default 32, at least 8). Breaching it restarts the isolate. */
   memoryLimitMb?: number;
-  /** Time each event's handler may take (default 50 ms). */
+  /**
+   * Time each event's handler may take (default 50 ms). One call into the isolate over n
+   * events may use n times this, within batchTimeoutMs; the event running when time is up
+   * fails, and the rest then run one call each with exactly this limit.
+   */
   eventTimeoutMs?: number;
-  /** Time one `run` may spend on handlers, and the limit of one onBatch call (default 1000 ms). */
+  /**
+   * Time one `run` may spend on handlers (default 1000 ms), and the limit of one onBatch
+   * call; events left when it is used up answer `retry`. Also limits the top-level code.
+   */
   batchTimeoutMs?: number;
   /** The second argument of every handler, deep-frozen; must be JSON. */
   settings?: Record<string, unknown>;
