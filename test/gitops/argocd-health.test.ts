@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { ARGOCD_CM, HEALTH_LUA, KINDS, healthKey, renderArgoCdConfigMap } from './argocd-cm.ts';
-import { runHealth, toLua } from './lua.ts';
+import { runHealth, toLua, type Json } from './lua.ts';
 
 interface Cond {
   type: string;
@@ -27,7 +27,7 @@ const cond = (type: string, status: Cond['status'], reason: string, message: str
 const summary = (state: 'Ready' | 'Reconciling' | 'Stalled', reason: string, message: string, observedGeneration = 3) =>
   (['Ready', 'Reconciling', 'Stalled'] as const).map((t) => cond(t, t === state ? 'True' : 'False', reason, message, observedGeneration));
 
-const resource = (kind: string, generation: number | null, status: Record<string, unknown> | null) => ({
+const resource = (kind: string, generation: number | null, status: Json): Json => ({
   apiVersion: 'sluice.dev/v1alpha1',
   kind,
   metadata: { name: 'web', namespace: 'shop', generation, uid: '7d0c1f9e-0000-4000-8000-000000000001' },
@@ -37,7 +37,7 @@ const resource = (kind: string, generation: number | null, status: Record<string
 
 interface Case {
   name: string;
-  obj: ReturnType<typeof resource>;
+  obj: Json;
   status: 'Healthy' | 'Progressing' | 'Degraded';
   message: string;
 }

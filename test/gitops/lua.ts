@@ -9,7 +9,7 @@ export interface Health {
   extraKeys: string[];
 }
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /**
  * A Lua literal for a JSON value, as Argo CD hands objects to Lua: objects become tables with
