@@ -4,17 +4,19 @@ import { openEmbeddedBus } from '../bus/embedded.ts';
 import type { Bus } from '../bus/types.ts';
 import type { RuntimeConfig } from '../config.ts';
 import { createDelivery, type Delivery } from '../delivery/index.ts';
+import type { SegmentEvent } from '../event.ts';
 import { createIngest, type Ingest } from '../ingest/index.ts';
 import { createMetrics, type Metrics } from '../observe/metrics.ts';
 import { ViolationSampler } from '../observe/violations.ts';
 import { parseDuration } from '../util/duration.ts';
+import { MAX_RECENT_EVENTS, type RecentEventsReader } from './server.ts';
 
 const DEFAULT_RETENTION = '168h';
 
 /** Everything `sluice run` holds in one process: bus, ingest, delivery, metrics. */
 export interface Pipeline {
   readonly bus: Bus;
-  readonly ingest: Ingest;
+  readonly ingest: Ingest & RecentEventsReader;
   readonly delivery: Delivery;
   readonly metrics: Metrics;
   readonly violations: ViolationSampler;
@@ -40,7 +42,15 @@ export async function startPipeline(config: RuntimeConfig, opts: { dataDir: stri
   const metrics = createMetrics();
   const violations = new ViolationSampler();
   await ensureSources(bus, config);
-  const ingest = createIngest({ bus, metrics, violations, sources: config.sources, ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}) });
+  const recent = new Map<string, SegmentEvent[]>();
+  const ingest = {
+    ...createIngest({ bus: keepingRecent(bus, recent), metrics, violations, sources: config.sources, ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}) }),
+    async recentEvents(source: string, n: number, from: 'accepted' | 'quarantine') {
+      if (!pipeline.config.sources.some((s) => s.name === source)) return undefined;
+      if (from === 'quarantine') return (await bus.listQuarantine(source, { limit: n })).map(({ event, violations }) => ({ event, violations }));
+      return (recent.get(source) ?? []).slice(-n).reverse().map((event) => ({ event }));
+    },
+  };
   const delivery = createDelivery({ bus, metrics, destinations: config.destinations });
   await delivery.start();
 
@@ -79,6 +89,27 @@ export async function startPipeline(config: RuntimeConfig, opts: { dataDir: stri
     },
   };
   return pipeline;
+}
+
+/**
+ * The bus as the ingest sees it, remembering the last events each Source stored (in
+ * memory, since this process started) for previews of what destinations would send.
+ */
+function keepingRecent(bus: Bus, recent: Map<string, SegmentEvent[]>): Bus {
+  const publish: Bus['publish'] = async (source, events) => {
+    const result = await bus.publish(source, events);
+    const kept = recent.get(source) ?? [];
+    kept.push(...events.slice(-MAX_RECENT_EVENTS));
+    recent.set(source, kept.length > MAX_RECENT_EVENTS ? kept.slice(-MAX_RECENT_EVENTS) : kept);
+    return result;
+  };
+  return new Proxy(bus, {
+    get: (target, key) => {
+      if (key === 'publish') return publish;
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 async function ensureSources(bus: Bus, config: RuntimeConfig): Promise<void> {

@@ -1,17 +1,31 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { SegmentEvent } from '../event.ts';
 import type { Metrics } from '../observe/metrics.ts';
+import type { Violation } from '../plan/types.ts';
+
+/** Events a Source recently stored, or quarantined: what `sluice preview --sample/--from-quarantine` reads. */
+export interface RecentEventsReader {
+  /** Newest first; undefined for an unknown source. */
+  recentEvents(source: string, n: number, from: 'accepted' | 'quarantine'): Promise<RecentEvent[] | undefined>;
+}
+export interface RecentEvent {
+  event: SegmentEvent;
+  /** Why the plan blocked it (quarantine only). */
+  violations?: Violation[];
+}
+export const MAX_RECENT_EVENTS = 100;
 
 export interface RuntimeServerOptions {
   metrics: Metrics;
-  /** Serves /v1/… (the ingest); absent in delivery-only processes. */
-  ingest?: { handle(req: IncomingMessage, res: ServerResponse): void };
+  /** Serves /v1/… (the ingest) and, when it can, /events/recent; absent in delivery-only processes. */
+  ingest?: { handle(req: IncomingMessage, res: ServerResponse): void } & Partial<RecentEventsReader>;
   status: () => Promise<unknown>;
   ready: () => boolean;
 }
 
 /**
  * The one HTTP server of a runtime process: the Segment API under /v1/, plus
- * /metrics, /status, /healthz and /readyz.
+ * /metrics, /status, /healthz, /readyz and /events/recent?source=&n=&from=accepted|quarantine.
  */
 export function createRuntimeServer(opts: RuntimeServerOptions): Server {
   const server = createServer((req, res) => {
@@ -55,9 +69,28 @@ async function serveAdmin(url: string, req: IncomingMessage, res: ServerResponse
     case '/status':
       sendJson(res, 200, await opts.status());
       return;
+    case '/events/recent':
+      // A process without an ingest keeps no events.
+      if (opts.ingest?.recentEvents) await serveRecent(url, res, opts.ingest.recentEvents);
+      else sendJson(res, 404, { error: 'no recent events: this process serves no Source' });
+      return;
     default:
       sendJson(res, 404, { error: `no such path ${path ?? ''}; try /v1/…, /status, /metrics, /healthz or /readyz` });
   }
+}
+
+async function serveRecent(url: string, res: ServerResponse, read: RecentEventsReader['recentEvents']): Promise<void> {
+  const q = new URL(url, 'http://localhost').searchParams;
+  const source = q.get('source') ?? '';
+  const n = Number(q.get('n') ?? '10');
+  const from = q.get('from') ?? 'accepted';
+  if (!source || !Number.isInteger(n) || n < 1 || n > MAX_RECENT_EVENTS || (from !== 'accepted' && from !== 'quarantine')) {
+    sendJson(res, 400, { error: `reading recent events: expected ?source=<name>&n=<1-${MAX_RECENT_EVENTS}>&from=accepted|quarantine` });
+    return;
+  }
+  const events = await read(source, n, from);
+  if (!events) sendJson(res, 404, { error: `reading recent events: no source "${source}"` });
+  else sendJson(res, 200, { source, from, events });
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
