@@ -7,7 +7,7 @@ import { MAX_EVENTS, buildSegmentRequests, classifySegmentResponse, type Segment
 /** Where each region's Tracking API lives (Segment's regional configuration). */
 export const SEGMENT_ENDPOINTS = { us: 'https://api.segment.io', eu: 'https://events.eu1.segmentapis.com' } as const;
 
-export const BaseUrl = (what: string) =>
+const BaseUrl = (what: string) =>
   Type.String({ description: `Base URL overriding the region (${what}); for proxies, tests and other Segment-compatible receivers.`, pattern: '^https?://[^\\s?#]+$', maxLength: 2048 });
 
 export const SegmentSettings = Type.Object(
