@@ -1,6 +1,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import { deliverCommand } from './deliver.ts';
 import { ingestCommand } from './ingest.ts';
+import { operatorCommand } from './operator.ts';
 import { runCommand } from './run.ts';
 import { validateCommand } from './validate.ts';
 
@@ -18,4 +19,5 @@ export const COMMANDS: Record<string, Command> = {
   validate: validateCommand,
   ingest: ingestCommand,
   deliver: deliverCommand,
+  operator: operatorCommand,
 };

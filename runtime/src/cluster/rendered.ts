@@ -41,6 +41,8 @@ export type RenderedDestination = Static<typeof RenderedDestination>;
 
 const RenderedConfigSchema = Type.Object({
   version: Type.Literal(RENDERED_VERSION),
+  /** The namespace of the resources: names are unique only within it (bus names will need it on a shared bus). */
+  namespace: Type.Optional(Type.String({ minLength: 1, maxLength: 63 })),
   sources: Type.Array(RenderedSource, { maxItems: 1000 }),
   destinations: Type.Array(RenderedDestination, { maxItems: 1000 }),
 });
@@ -74,8 +76,13 @@ export function renderDestination(name: string, spec: DestinationSpec, functionS
   };
 }
 
-export function renderConfig(parts: { sources?: RenderedSource[]; destinations?: RenderedDestination[] }): RenderedConfig {
-  return { version: RENDERED_VERSION, sources: parts.sources ?? [], destinations: parts.destinations ?? [] };
+export function renderConfig(parts: { namespace?: string; sources?: RenderedSource[]; destinations?: RenderedDestination[] }): RenderedConfig {
+  return {
+    version: RENDERED_VERSION,
+    ...(parts.namespace ? { namespace: parts.namespace } : {}),
+    sources: parts.sources ?? [],
+    destinations: parts.destinations ?? [],
+  };
 }
 
 /** Canonical JSON (sorted keys): the same config always renders to the same ConfigMap bytes. */

@@ -1,0 +1,15 @@
+import type { EventRecorder, KubeClient } from '../../kube/index.ts';
+import type { Informers } from '../informers.ts';
+import type { BusJanitor } from './cleanup.ts';
+import type { WorkloadSettings } from './workload.ts';
+
+/** What every controller works with; built once by the operator. */
+export interface ControllerDeps {
+  client: KubeClient;
+  informers: Informers;
+  /** Events on transitions; absent in tests that do not look at them. */
+  recorder?: EventRecorder;
+  workload: WorkloadSettings;
+  janitor: BusJanitor;
+  now: () => Date;
+}

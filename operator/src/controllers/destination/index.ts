@@ -1,0 +1,96 @@
+import { GROUP, type Destination } from '../../api/index.ts';
+import {
+  applyIfChanged,
+  keyOf,
+  objectKey,
+  ownerKeys,
+  ownerReference,
+  Resources,
+  TerminalError,
+  watch,
+  type ControllerOptions,
+  type Summary,
+} from '../../kube/index.ts';
+import { ensureFinalizer } from '../common/cleanup.ts';
+import type { ControllerDeps } from '../common/deps.ts';
+import { childName } from '../common/labels.ts';
+import { availableCondition, deployedSummary, rolloutOf } from '../common/rollout.ts';
+import { nextStatus, writeStatus } from '../common/status.ts';
+import { runtimeConfigMap, runtimeDeployment } from '../common/workload.ts';
+import { BY_CONFIG_MAP, BY_SECRET, BY_SOURCE, type Informers } from '../informers.ts';
+import { checkDestinationCached } from './check.ts';
+import { decideDestination, type DestinationInput } from './decide.ts';
+
+export const DESTINATION_CONTROLLER = 'destination';
+export const DEFAULT_REPLICAS = 1;
+
+/** Destination: checks the spec, then renders the delivery config and Deployment. */
+export function destinationController(deps: ControllerDeps): Pick<ControllerOptions, 'name' | 'watches' | 'reconcile'> {
+  const inf = deps.informers;
+  const c = {
+    destinations: deps.client.resource(Resources.destinations),
+    configMaps: deps.client.resource(Resources.configMaps),
+    deployments: deps.client.resource(Resources.deployments),
+  };
+  const owned = ownerKeys('Destination', GROUP);
+  return {
+    name: DESTINATION_CONTROLLER,
+    watches: [
+      watch(inf.destinations),
+      watch(inf.sources, (s) => inf.destinations.byIndex(BY_SOURCE, keyOf(s)).map(keyOf)),
+      watch(inf.secrets, (s) => inf.destinations.byIndex(BY_SECRET, keyOf(s)).map(keyOf)),
+      // Our own ConfigMaps wake their owner; any ConfigMap wakes the Destinations reading a function from it.
+      watch(inf.configMaps, (cm) => [...owned(cm), ...inf.destinations.byIndex(BY_CONFIG_MAP, keyOf(cm)).map(keyOf)]),
+      watch(inf.deployments, owned),
+    ],
+    async reconcile(_ctx, key) {
+      const cached = inf.destinations.get(key);
+      if (!cached) return {};
+      const ns = cached.metadata.namespace ?? 'default';
+      const fin = await ensureFinalizer(c.destinations, cached, () => deps.janitor.deleteDestination(ns, cached.metadata.name));
+      if (fin.done) return {};
+      const dst = fin.object;
+
+      const d = decideDestination(gather(inf, dst), checkDestinationCached);
+      const name = childName(dst.metadata.name, 'deliver');
+      let deployment = inf.deployments.get(objectKey(ns, name));
+      let summary: Summary;
+      if (d.kind === 'deploy') {
+        const ref = ownerReference(dst);
+        await applyIfChanged(c.configMaps, runtimeConfigMap(dst, ref, 'deliver', d.config), inf.configMaps.get(objectKey(ns, name)));
+        const desired = runtimeDeployment({
+          owner: dst,
+          ownerRef: ref,
+          component: 'deliver',
+          replicas: dst.spec.replicas ?? DEFAULT_REPLICAS,
+          secrets: d.secrets,
+          digest: d.digest,
+          settings: deps.workload,
+        });
+        deployment = (await applyIfChanged(c.deployments, desired, deployment)).object;
+        summary = deployedSummary(`delivery Deployment ${name}`, name, rolloutOf(deployment)!);
+      } else {
+        summary = d.summary;
+      }
+
+      const rollout = rolloutOf(deployment);
+      const status = nextStatus(dst.status, summary, {}, [availableCondition(name, rollout)], dst.metadata.generation, deps.now());
+      await writeStatus<Destination, NonNullable<Destination['status']>>(c.destinations, dst, status, deps.recorder);
+      if (summary.state === 'stalled') throw new TerminalError(summary.reason, summary.message);
+      return {};
+    },
+  };
+}
+
+function gather(inf: Informers, dst: Destination): DestinationInput {
+  const ns = dst.metadata.namespace;
+  const sources = new Set(dst.spec.sources.map((s) => s.name).filter((n) => inf.sources.get(objectKey(ns, n)) !== undefined));
+  const cred = dst.spec.credentials ? inf.secrets.get(objectKey(ns, dst.spec.credentials.secretRef.name)) : undefined;
+  const fn = dst.spec.function ? inf.configMaps.get(objectKey(ns, dst.spec.function.configMapRef.name)) : undefined;
+  return {
+    destination: dst,
+    sources,
+    ...(cred ? { credentials: { keys: Object.keys(cred.data ?? {}), resourceVersion: cred.metadata.resourceVersion ?? '' } } : {}),
+    ...(fn ? { functionData: fn.data ?? {} } : {}),
+  };
+}

@@ -1,0 +1,112 @@
+import { GROUP, type Source } from '../../api/index.ts';
+import {
+  applyIfChanged,
+  keyOf,
+  objectKey,
+  ownerKeys,
+  ownerReference,
+  Resources,
+  TerminalError,
+  watch,
+  type ControllerOptions,
+  type Summary,
+} from '../../kube/index.ts';
+import { compilePlanCached, PlanCompileError } from '../../../../runtime/src/plan/index.ts';
+import { ensureFinalizer } from '../common/cleanup.ts';
+import type { ControllerDeps } from '../common/deps.ts';
+import { availableCondition, deployedSummary, rolloutOf } from '../common/rollout.ts';
+import { nextStatus, writeStatus } from '../common/status.ts';
+import { BY_PLAN, BY_SECRET, type Informers } from '../informers.ts';
+import { decideSource, type PlanRef, type SecretInfo } from './decide.ts';
+import { endpointOf, ingestKeys, ingestName, renderSourceChildren } from './render.ts';
+
+export const SOURCE_CONTROLLER = 'source';
+
+/** Source: renders the ingest config, Deployment, Service and PodDisruptionBudget, and reports how they stand. */
+export function sourceController(deps: ControllerDeps): Pick<ControllerOptions, 'name' | 'watches' | 'reconcile'> {
+  const inf = deps.informers;
+  const c = {
+    sources: deps.client.resource(Resources.sources),
+    configMaps: deps.client.resource(Resources.configMaps),
+    deployments: deps.client.resource(Resources.deployments),
+    services: deps.client.resource(Resources.services),
+    pdbs: deps.client.resource(Resources.podDisruptionBudgets),
+  };
+  const owned = ownerKeys('Source', GROUP);
+  return {
+    name: SOURCE_CONTROLLER,
+    watches: [
+      watch(inf.sources),
+      watch(inf.trackingPlans, (p) => inf.sources.byIndex(BY_PLAN, keyOf(p)).map(keyOf)),
+      watch(inf.secrets, (s) => inf.sources.byIndex(BY_SECRET, keyOf(s)).map(keyOf)),
+      watch(inf.configMaps, owned),
+      watch(inf.deployments, owned),
+      watch(inf.services, owned),
+      watch(inf.podDisruptionBudgets, owned),
+    ],
+    async reconcile(_ctx, key) {
+      const cached = inf.sources.get(key);
+      if (!cached) return {};
+      const ns = cached.metadata.namespace ?? 'default';
+      const fin = await ensureFinalizer(c.sources, cached, () => deps.janitor.deleteSource(ns, cached.metadata.name));
+      if (fin.done) return {};
+      const src = fin.object;
+
+      const d = decideSource({ source: src, plan: gatherPlan(inf, src), secrets: gatherSecrets(inf, src) });
+      const keys = ingestKeys(src);
+      let deployment = inf.deployments.get(keys.deployment);
+      let summary: Summary;
+      if (d.kind === 'deploy') {
+        const children = renderSourceChildren(src, ownerReference(src), d, deps.workload);
+        // The config first: pods of the new template must find it.
+        await applyIfChanged(c.configMaps, children.configMap, inf.configMaps.get(keys.configMap));
+        deployment = (await applyIfChanged(c.deployments, children.deployment, deployment)).object;
+        await applyIfChanged(c.services, children.service, inf.services.get(keys.service));
+        const pdb = inf.podDisruptionBudgets.get(keys.pdb);
+        if (children.pdb) await applyIfChanged(c.pdbs, children.pdb, pdb);
+        else if (pdb) await c.pdbs.delete(pdb.metadata.name, ns, { preconditions: { uid: pdb.metadata.uid } });
+        summary = deployedSummary(`ingest Deployment ${deployment.metadata.name}`, deployment.metadata.name, rolloutOf(deployment)!);
+      } else {
+        summary = d.summary;
+      }
+
+      const rollout = rolloutOf(deployment);
+      const deployed = d.kind === 'deploy' || inf.services.get(keys.service) !== undefined;
+      const status = nextStatus(
+        src.status,
+        summary,
+        { endpoint: deployed ? endpointOf(src) : undefined, readyReplicas: rollout?.readyReplicas },
+        [availableCondition(ingestName(src.metadata.name), rollout)],
+        src.metadata.generation,
+        deps.now(),
+      );
+      await writeStatus<Source, NonNullable<Source['status']>>(c.sources, src, status, deps.recorder);
+      if (summary.state === 'stalled') throw new TerminalError(summary.reason, summary.message);
+      return {};
+    },
+  };
+}
+
+function gatherPlan(inf: Informers, src: Source): PlanRef {
+  const ref = src.spec.trackingPlanRef;
+  if (!ref) return { state: 'none' };
+  const plan = inf.trackingPlans.get(objectKey(src.metadata.namespace, ref.name));
+  if (!plan) return { state: 'missing', name: ref.name };
+  try {
+    // Cached by content digest: every Source using the plan shares one compile.
+    compilePlanCached(plan.metadata.name, plan.spec);
+  } catch (err) {
+    if (!(err instanceof PlanCompileError)) throw err;
+    return { state: 'invalid', name: ref.name, message: err.message };
+  }
+  return { state: 'ok', name: ref.name, spec: plan.spec };
+}
+
+function gatherSecrets(inf: Informers, src: Source): Map<string, SecretInfo> {
+  const out = new Map<string, SecretInfo>();
+  for (const w of src.spec.writeKeys) {
+    const s = inf.secrets.get(objectKey(src.metadata.namespace, w.secretRef.name));
+    if (s) out.set(w.secretRef.name, { keys: Object.keys(s.data ?? {}), resourceVersion: s.metadata.resourceVersion ?? '' });
+  }
+  return out;
+}

@@ -1,0 +1,141 @@
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { CONTROLLERS, createInformers, informersSynced, NO_BUS_JANITOR, startInformers, stopInformers, type BusJanitor, type ControllerDeps } from './controllers/index.ts';
+import { closeServer, healthServer, listenOn, metricsServer } from './http.ts';
+import {
+  defaultIdentity,
+  EventRecorder,
+  KubeClient,
+  LeaderElector,
+  loadClusterConfig,
+  runController,
+  silentLogger,
+  type Controller,
+  type Logger,
+} from './kube/index.ts';
+
+export interface OperatorOptions {
+  kubeconfig?: string;
+  /** Watch one namespace; all when undefined. */
+  namespace?: string;
+  runtimeImage: string;
+  busUrl: string;
+  leaderElect: boolean;
+  /** Default: POD_NAMESPACE, else the kubeconfig's namespace. */
+  leaseNamespace?: string;
+  leaseName: string;
+  metricsPort: number;
+  healthPort: number;
+  bindAddress: string;
+  workers: number;
+  identity?: string;
+  log?: Logger;
+  /** Cleans up bus resources of deleted Sources and Destinations; none by default. */
+  janitor?: BusJanitor;
+  /** Informer resync period (default 10 min). */
+  resyncMs?: number;
+}
+
+export interface Operator {
+  readonly identity: string;
+  readonly metricsPort: number;
+  readonly healthPort: number;
+  readonly registry: Registry;
+  isLeader(): boolean;
+  /** Resolves when the operator ends by itself: 'lost' when it lost the Lease without being asked. */
+  readonly ended: Promise<'lost'>;
+  /** Graceful: stop the controllers, release the Lease, flush Events, stop watching, close the ports. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The operator process: warm informer caches on every replica, the controllers only while
+ * this replica holds the Lease (or always, without leader election), metrics and health
+ * on their own ports.
+ */
+export async function startOperator(opts: OperatorOptions): Promise<Operator> {
+  const log = opts.log ?? silentLogger;
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'sluice_operator_process_' });
+  const config = loadClusterConfig(opts.kubeconfig ? { path: opts.kubeconfig } : {});
+  const client = new KubeClient(config, { registry });
+  const identity = opts.identity ?? defaultIdentity();
+  const informers = createInformers(client, {
+    ...(opts.namespace ? { namespace: opts.namespace } : {}),
+    ...(opts.resyncMs !== undefined ? { resyncMs: opts.resyncMs } : {}),
+    log,
+  });
+  const recorder = new EventRecorder({ client, instance: identity, log });
+  const deps: ControllerDeps = {
+    client,
+    informers,
+    recorder,
+    workload: { image: opts.runtimeImage, busUrl: opts.busUrl },
+    janitor: opts.janitor ?? NO_BUS_JANITOR,
+    now: () => new Date(),
+  };
+
+  let stopping = false;
+  const health = healthServer({ live: () => true, ready: () => !stopping && informersSynced(informers) });
+  const metrics = metricsServer(registry);
+  const healthPort = await listenOn(health, opts.healthPort, opts.bindAddress, 'health checks');
+  const metricsPort = await listenOn(metrics, opts.metricsPort, opts.bindAddress, 'metrics');
+  startInformers(informers);
+  log.info('operator started', { identity, namespace: opts.namespace ?? '(all)', healthPort, metricsPort, leaderElect: opts.leaderElect });
+
+  let controllers: Controller[] = [];
+  const startControllers = () => {
+    controllers = CONTROLLERS.map((make) => runController({ ...make(deps), workers: opts.workers, registry, log }));
+  };
+  const stopControllers = async () => {
+    const running = controllers;
+    controllers = [];
+    await Promise.all(running.map((c) => c.stop()));
+  };
+
+  let lost: (v: 'lost') => void = () => {};
+  const ended = new Promise<'lost'>((r) => (lost = r));
+  let elector: LeaderElector | undefined;
+  if (opts.leaderElect) {
+    elector = new LeaderElector({
+      client,
+      namespace: opts.leaseNamespace ?? (process.env.POD_NAMESPACE || config.namespace),
+      name: opts.leaseName,
+      identity,
+      registry,
+      log,
+      onStartedLeading: (term) => {
+        startControllers();
+        term.addEventListener('abort', () => void stopControllers(), { once: true });
+      },
+      onStoppedLeading: async () => {
+        await stopControllers();
+        if (!stopping) lost('lost');
+      },
+      onNewLeader: (leader) => log.info('leader observed', { leader }),
+    });
+    elector.start();
+  } else {
+    startControllers();
+  }
+
+  return {
+    identity,
+    metricsPort,
+    healthPort,
+    registry,
+    isLeader: () => (elector ? elector.isLeader : !stopping),
+    ended,
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      log.info('stopping');
+      // Controllers first, so a successor never reconciles alongside us; then hand the Lease over.
+      await stopControllers();
+      await elector?.stop();
+      await recorder.flush();
+      await stopInformers(informers);
+      await Promise.all([closeServer(health), closeServer(metrics)]);
+      log.info('stopped');
+    },
+  };
+}
