@@ -144,7 +144,7 @@ describe('restricted-profile check', () => {
       ],
     };
     expect(restrictedProblems(ok)).toEqual([]);
-    expect(restrictedProblems({ ...ok, ...patch } as PodSpec).join('\n')).toContain(problem);
+    expect(restrictedProblems({ ...ok, ...patch }).join('\n')).toContain(problem);
   });
 });
 
