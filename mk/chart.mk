@@ -7,7 +7,7 @@ CHART := charts/sluice
 
 # Helm installs charts/sluice/crds/ as is and packages never follow links outside the chart,
 # so the generated crds/ are copied in; chart-crds-check (and test/chart) catch drift.
-chart-crds: crds ## regenerate crds/ and copy the generated crds/*.yaml into the chart
+chart-crds: crds ## regenerate crds/ and copy them into the chart
 	@rm -f $(CHART)/crds/*.yaml
 	@cp crds/*.yaml $(CHART)/crds/
 
