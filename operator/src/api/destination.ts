@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { CONFIG_KEY_PATTERN, CommonStatus, Duration, FreeObject, LocalObjectReference, Name, PositiveDuration, isDuration, rules, type Resource } from './common.ts';
 
 /** Destination types the runtime implements; a test keeps this list and the registry equal. */
-export const DESTINATION_TYPES = ['webhook', 'file', 'meta-capi', 'tiktok', 'slack', 'segment', 'amplitude', 'mixpanel', 'ga4'] as const;
+export const DESTINATION_TYPES = ['webhook', 'file', 'meta-capi', 'tiktok', 'slack', 'segment', 'amplitude', 'mixpanel', 'ga4', 'postgres'] as const;
 export type DestinationTypeName = (typeof DESTINATION_TYPES)[number];
 
 /** now | a duration | an RFC 3339 time. No backslashes, so it reads the same inside a CEL string. */
