@@ -1,7 +1,9 @@
 import type { ParseArgsConfig } from 'node:util';
 import { deliverCommand } from './deliver.ts';
+import { destinationsCommand } from './destinations.ts';
 import { ingestCommand } from './ingest.ts';
 import { operatorCommand } from './operator.ts';
+import { previewCommand } from './preview.ts';
 import { runCommand } from './run.ts';
 import { validateCommand } from './validate.ts';
 
@@ -20,4 +22,6 @@ export const COMMANDS: Record<string, Command> = {
   ingest: ingestCommand,
   deliver: deliverCommand,
   operator: operatorCommand,
+  preview: previewCommand,
+  destinations: destinationsCommand,
 };

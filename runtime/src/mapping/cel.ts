@@ -1,6 +1,6 @@
 import { Environment, Optional } from '@marcbachmann/cel-js';
 import type { SegmentEvent } from '../event.ts';
-import { pathPresent, relaxPresenceChecks, requiredPaths, walk, type CelNode, type FieldPath } from './ast.ts';
+import { fieldPath, pathPresent, relaxPresenceChecks, requiredPaths, walk, type CelNode, type FieldPath } from './ast.ts';
 import { NoValue, registerLibrary } from './library/index.ts';
 import { TYPE_ALIAS, aliasTypeIdentifier } from './source.ts';
 
@@ -226,6 +226,10 @@ export function evaluateExplained(program: CelProgram, event: SegmentEvent): Eva
 
 function describeEvaluationError(err: unknown): string {
   if (err instanceof NoValue) return err.message;
+  // CEL names only the key; the whole path says more.
+  const node = typeof err === 'object' && err !== null && 'code' in err && err.code === 'no_such_key' && 'node' in err ? (err.node as CelNode | undefined) : undefined;
+  const path = node && (node.op === '.' || node.op === '[]') ? fieldPath(node) : undefined;
+  if (path) return `${formatPath(path)} is missing`;
   const summary = typeof err === 'object' && err !== null && 'summary' in err ? String(err.summary) : err instanceof Error ? err.message : String(err);
   return summary.replaceAll(TYPE_ALIAS, 'type');
 }

@@ -105,4 +105,8 @@ describe('effectiveMapping', () => {
   ])('%s', (_name, spec, defs, expected) => {
     expect(effectiveMapping(spec, defs)).toEqual(expected);
   });
+
+  it('keeps the defaults in their order, an overridden key in its place, new keys last', () => {
+    expect(Object.keys(effectiveMapping({ extra: '1', 'user_data.em': '"x"' }, defaults)!)).toEqual(['event_name', 'user_data.em', 'user_data.ph', 'time', 'extra']);
+  });
 });

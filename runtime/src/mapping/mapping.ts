@@ -160,8 +160,10 @@ export function effectiveMapping(spec: Mapping | undefined, defaults: Mapping | 
   if (!spec) return defaults;
   const own = Object.keys(spec);
   const out: Mapping = {};
+  // Defaults keep their place, replaced in place where the spec names the same key.
   for (const [k, v] of Object.entries(defaults)) {
-    if (!own.some((o) => k === o || k.startsWith(`${o}.`))) out[k] = v;
+    if (Object.hasOwn(spec, k)) out[k] = spec[k]!;
+    else if (!own.some((o) => k.startsWith(`${o}.`))) out[k] = v;
   }
   return Object.assign(out, spec);
 }
