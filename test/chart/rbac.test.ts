@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { LEASE_RULES, OPERATOR_RULES } from '../../operator/src/rbac.ts';
 import { grants, readmeRbac, wildcardProblems, type PolicyRule } from './checks.ts';
 import { ALL_ON, find, NAMESPACE, one, render, repoRoot, type K8sObject } from './helm.ts';
 
@@ -19,6 +20,7 @@ describe('operator RBAC', () => {
     const objs = await render(values);
     const role = one<Role>(objs, kind, name);
     expect(grants(role.rules)).toEqual(grants(documented.watched));
+    expect(grants(role.rules)).toEqual(grants(OPERATOR_RULES));
     const binding = one<Binding>(objs, `${kind}Binding`, name);
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind, name });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'sluice-operator', namespace: NAMESPACE }]);
@@ -29,6 +31,7 @@ describe('operator RBAC', () => {
     const role = one<Role>(objs, 'Role', 'sluice-operator-leader-election');
     expect(role.metadata.namespace).toBe(NAMESPACE);
     expect(grants(role.rules)).toEqual(grants(documented.lease));
+    expect(grants(role.rules)).toEqual(grants(LEASE_RULES));
     const named = role.rules.filter((r) => r.verbs.includes('get') || r.verbs.includes('update'));
     expect(named.map((r) => r.resourceNames)).toEqual([['sluice-operator']]);
     expect(one<Binding>(objs, 'RoleBinding', 'sluice-operator-leader-election').subjects).toEqual([
