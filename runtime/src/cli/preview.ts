@@ -200,8 +200,9 @@ async function fetchRecent(base: string, source: string, n: number, from: 'accep
   try {
     res = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-    throw new PreviewInputError(`${where}: ${cause}; is 'sluice run' serving there? (set --url)`);
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const reason = cause?.code ?? cause?.message ?? (err as Error).message;
+    throw new PreviewInputError(`${where}: ${reason}; is 'sluice run' serving there? (set --url)`);
   }
   const body = await res.text();
   if (!res.ok) {
