@@ -1,4 +1,4 @@
-import { addFinalizer, hasFinalizer, removeFinalizer, type KubeObject, type ResourceClient } from '../../kube/index.ts';
+import { addFinalizer, hasFinalizer, isNotFound, removeFinalizer, type KubeObject, type ResourceClient } from '../../kube/index.ts';
 
 /** Held on Sources and Destinations until what they left on the bus is removed. */
 export const CLEANUP_FINALIZER = 'sluice.dev/cleanup';
@@ -31,7 +31,12 @@ export async function ensureFinalizer<T extends KubeObject>(
   if (obj.metadata.deletionTimestamp) {
     if (hasFinalizer(obj, CLEANUP_FINALIZER)) {
       await cleanup();
-      await removeFinalizer(client, obj, CLEANUP_FINALIZER);
+      try {
+        await removeFinalizer(client, obj, CLEANUP_FINALIZER);
+      } catch (err) {
+        // Already gone: an earlier pass released it and the cache has not caught up.
+        if (!isNotFound(err)) throw err;
+      }
     }
     return { done: true };
   }

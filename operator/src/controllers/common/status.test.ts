@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Condition, SourceStatus } from '../../api/index.ts';
-import { progressing, ready, stalled } from '../../kube/index.ts';
-import { nextStatus, readyTransition } from './status.ts';
+import { progressing, ready, stalled, TerminalError } from '../../kube/index.ts';
+import { finish, nextStatus, readyTransition } from './status.ts';
 
 const t0 = new Date('2026-01-01T00:00:00Z');
 const t1 = new Date('2026-01-01T00:05:00Z');
@@ -41,5 +41,13 @@ describe('readyTransition', () => {
     ['stalled', conds(ready('Compiled', 'a')), stalled('InvalidSchema', 'bad'), { type: 'Warning', reason: 'InvalidSchema', note: 'bad' }],
   ])('%s', (_what, before, summary, event) => {
     expect(readyTransition(before, conds(summary))).toEqual(event);
+  });
+});
+
+describe('finish', () => {
+  it('ends a reconcile that recorded Stalled with a TerminalError, once', () => {
+    expect(() => finish(stalled('InvalidSpec', 'filter: bad'), true)).toThrow(TerminalError);
+    expect(finish(stalled('InvalidSpec', 'filter: bad'), false)).toEqual({});
+    expect(finish(ready('Deployed', 'ok'), true)).toEqual({});
   });
 });

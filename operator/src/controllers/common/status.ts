@@ -3,6 +3,7 @@ import {
   getCondition,
   setCondition,
   setSummary,
+  TerminalError,
   updateStatus,
   type ConditionInput,
   type EventRecorder,
@@ -61,11 +62,20 @@ export async function writeStatus<T extends KubeObject & { status?: S }, S exten
   obj: T,
   status: S,
   recorder: EventRecorder | undefined,
-): Promise<T> {
+): Promise<{ written: boolean; object: T }> {
   const { written, object } = await updateStatus(client, obj, status as NonNullable<T['status']>);
   if (written && status.conditions) {
     const t = readyTransition(obj.status?.conditions, status.conditions);
     if (t) recorder?.event(object, { ...t, action: 'Reconcile' });
   }
-  return object;
+  return { written, object };
+}
+
+/**
+ * After the status is written: a Stalled summary ends the reconcile as a TerminalError (no
+ * retry; counted and logged once, when it was recorded), anything else as a success.
+ */
+export function finish(summary: Summary, written: boolean): Record<string, never> {
+  if (summary.state === 'stalled' && written) throw new TerminalError(summary.reason, summary.message);
+  return {};
 }

@@ -6,16 +6,17 @@ import {
   ownerKeys,
   ownerReference,
   Resources,
-  TerminalError,
   watch,
   type ControllerOptions,
   type Summary,
 } from '../../kube/index.ts';
 import { ensureFinalizer } from '../common/cleanup.ts';
+import { Fresh } from '../common/fresh.ts';
 import type { ControllerDeps } from '../common/deps.ts';
 import { childName } from '../common/labels.ts';
 import { availableCondition, deployedSummary, rolloutOf } from '../common/rollout.ts';
-import { nextStatus, writeStatus } from '../common/status.ts';
+import { finish, nextStatus, writeStatus } from '../common/status.ts';
+import { never, watchReferences } from '../common/watch.ts';
 import { runtimeConfigMap, runtimeDeployment } from '../common/workload.ts';
 import { BY_CONFIG_MAP, BY_SECRET, BY_SOURCE, type Informers } from '../informers.ts';
 import { checkDestinationCached } from './check.ts';
@@ -32,24 +33,30 @@ export function destinationController(deps: ControllerDeps): Pick<ControllerOpti
     configMaps: deps.client.resource(Resources.configMaps),
     deployments: deps.client.resource(Resources.deployments),
   };
+  const fresh = new Fresh<Destination>();
   const owned = ownerKeys('Destination', GROUP);
   return {
     name: DESTINATION_CONTROLLER,
     watches: [
       watch(inf.destinations),
-      watch(inf.sources, (s) => inf.destinations.byIndex(BY_SOURCE, keyOf(s)).map(keyOf)),
+      // Only whether a Source exists matters here.
+      watchReferences(inf.sources, (s) => inf.destinations.byIndex(BY_SOURCE, keyOf(s)).map(keyOf), never),
       watch(inf.secrets, (s) => inf.destinations.byIndex(BY_SECRET, keyOf(s)).map(keyOf)),
       // Our own ConfigMaps wake their owner; any ConfigMap wakes the Destinations reading a function from it.
       watch(inf.configMaps, (cm) => [...owned(cm), ...inf.destinations.byIndex(BY_CONFIG_MAP, keyOf(cm)).map(keyOf)]),
       watch(inf.deployments, owned),
     ],
     async reconcile(_ctx, key) {
-      const cached = inf.destinations.get(key);
-      if (!cached) return {};
+      const inCache = inf.destinations.get(key);
+      if (!inCache) {
+        fresh.forget(key);
+        return {};
+      }
+      const cached = fresh.latest(inCache);
       const ns = cached.metadata.namespace ?? 'default';
       const fin = await ensureFinalizer(c.destinations, cached, () => deps.janitor.deleteDestination(ns, cached.metadata.name));
       if (fin.done) return {};
-      const dst = fin.object;
+      const dst = fresh.wrote(cached, fin.object);
 
       const d = decideDestination(gather(inf, dst), checkDestinationCached);
       const name = childName(dst.metadata.name, 'deliver');
@@ -75,9 +82,9 @@ export function destinationController(deps: ControllerDeps): Pick<ControllerOpti
 
       const rollout = rolloutOf(deployment);
       const status = nextStatus(dst.status, summary, {}, [availableCondition(name, rollout)], dst.metadata.generation, deps.now());
-      await writeStatus<Destination, NonNullable<Destination['status']>>(c.destinations, dst, status, deps.recorder);
-      if (summary.state === 'stalled') throw new TerminalError(summary.reason, summary.message);
-      return {};
+      const { written, object } = await writeStatus<Destination, NonNullable<Destination['status']>>(c.destinations, dst, status, deps.recorder);
+      fresh.wrote(dst, object);
+      return finish(summary, written);
     },
   };
 }

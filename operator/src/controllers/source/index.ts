@@ -6,16 +6,17 @@ import {
   ownerKeys,
   ownerReference,
   Resources,
-  TerminalError,
   watch,
   type ControllerOptions,
   type Summary,
 } from '../../kube/index.ts';
 import { compilePlanCached, PlanCompileError } from '../../../../runtime/src/plan/index.ts';
 import { ensureFinalizer } from '../common/cleanup.ts';
+import { Fresh } from '../common/fresh.ts';
 import type { ControllerDeps } from '../common/deps.ts';
 import { availableCondition, deployedSummary, rolloutOf } from '../common/rollout.ts';
-import { nextStatus, writeStatus } from '../common/status.ts';
+import { finish, nextStatus, writeStatus } from '../common/status.ts';
+import { specChanged, watchReferences } from '../common/watch.ts';
 import { BY_PLAN, BY_SECRET, type Informers } from '../informers.ts';
 import { decideSource, type PlanRef, type SecretInfo } from './decide.ts';
 import { endpointOf, ingestKeys, ingestName, renderSourceChildren } from './render.ts';
@@ -32,12 +33,13 @@ export function sourceController(deps: ControllerDeps): Pick<ControllerOptions, 
     services: deps.client.resource(Resources.services),
     pdbs: deps.client.resource(Resources.podDisruptionBudgets),
   };
+  const fresh = new Fresh<Source>();
   const owned = ownerKeys('Source', GROUP);
   return {
     name: SOURCE_CONTROLLER,
     watches: [
       watch(inf.sources),
-      watch(inf.trackingPlans, (p) => inf.sources.byIndex(BY_PLAN, keyOf(p)).map(keyOf)),
+      watchReferences(inf.trackingPlans, (p) => inf.sources.byIndex(BY_PLAN, keyOf(p)).map(keyOf), specChanged),
       watch(inf.secrets, (s) => inf.sources.byIndex(BY_SECRET, keyOf(s)).map(keyOf)),
       watch(inf.configMaps, owned),
       watch(inf.deployments, owned),
@@ -45,12 +47,16 @@ export function sourceController(deps: ControllerDeps): Pick<ControllerOptions, 
       watch(inf.podDisruptionBudgets, owned),
     ],
     async reconcile(_ctx, key) {
-      const cached = inf.sources.get(key);
-      if (!cached) return {};
+      const inCache = inf.sources.get(key);
+      if (!inCache) {
+        fresh.forget(key);
+        return {};
+      }
+      const cached = fresh.latest(inCache);
       const ns = cached.metadata.namespace ?? 'default';
       const fin = await ensureFinalizer(c.sources, cached, () => deps.janitor.deleteSource(ns, cached.metadata.name));
       if (fin.done) return {};
-      const src = fin.object;
+      const src = fresh.wrote(cached, fin.object);
 
       const d = decideSource({ source: src, plan: gatherPlan(inf, src), secrets: gatherSecrets(inf, src) });
       const keys = ingestKeys(src);
@@ -80,9 +86,9 @@ export function sourceController(deps: ControllerDeps): Pick<ControllerOptions, 
         src.metadata.generation,
         deps.now(),
       );
-      await writeStatus<Source, NonNullable<Source['status']>>(c.sources, src, status, deps.recorder);
-      if (summary.state === 'stalled') throw new TerminalError(summary.reason, summary.message);
-      return {};
+      const { written, object } = await writeStatus<Source, NonNullable<Source['status']>>(c.sources, src, status, deps.recorder);
+      fresh.wrote(src, object);
+      return finish(summary, written);
     },
   };
 }

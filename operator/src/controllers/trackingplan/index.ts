@@ -1,8 +1,10 @@
-import type { TrackingPlan } from '../../api/index.ts';
-import { objectKey, Resources, TerminalError, watch, type ControllerOptions } from '../../kube/index.ts';
+import type { Source, TrackingPlan } from '../../api/index.ts';
+import { objectKey, Resources, watch, type ControllerOptions } from '../../kube/index.ts';
 import { compilePlanCached } from '../../../../runtime/src/plan/index.ts';
 import type { ControllerDeps } from '../common/deps.ts';
-import { nextStatus, writeStatus } from '../common/status.ts';
+import { Fresh } from '../common/fresh.ts';
+import { finish, nextStatus, writeStatus } from '../common/status.ts';
+import { watchReferences } from '../common/watch.ts';
 import { BY_PLAN } from '../informers.ts';
 import { decidePlan } from './decide.ts';
 
@@ -12,22 +14,28 @@ export const TRACKING_PLAN_CONTROLLER = 'trackingplan';
 export function trackingPlanController(deps: ControllerDeps): Pick<ControllerOptions, 'name' | 'watches' | 'reconcile'> {
   const { informers: inf } = deps;
   const plans = deps.client.resource(Resources.trackingPlans);
+  const fresh = new Fresh<TrackingPlan>();
+  const planKey = (s: Source) => (s.spec.trackingPlanRef ? [objectKey(s.metadata.namespace, s.spec.trackingPlanRef.name)] : []);
   return {
     name: TRACKING_PLAN_CONTROLLER,
     watches: [
       watch(inf.trackingPlans),
       // A Source starting or stopping to use a plan changes the plan's status.sources.
-      watch(inf.sources, (s) => (s.spec.trackingPlanRef ? [objectKey(s.metadata.namespace, s.spec.trackingPlanRef.name)] : [])),
+      watchReferences(inf.sources, planKey, (old, s) => planKey(old)[0] !== planKey(s)[0]),
     ],
     async reconcile(_ctx, key) {
-      const plan = inf.trackingPlans.get(key);
-      if (!plan || plan.metadata.deletionTimestamp) return {};
+      const cached = inf.trackingPlans.get(key);
+      if (!cached || cached.metadata.deletionTimestamp) {
+        fresh.forget(key);
+        return {};
+      }
+      const plan = fresh.latest(cached);
       const sources = inf.sources.byIndex(BY_PLAN, key).map((s) => s.metadata.name);
       const d = decidePlan(plan.metadata.name, plan.spec, sources, compilePlanCached);
       const status = nextStatus(plan.status, d.summary, d.fields, [], plan.metadata.generation, deps.now());
-      await writeStatus<TrackingPlan, NonNullable<TrackingPlan['status']>>(plans, plan, status, deps.recorder);
-      if (d.summary.state === 'stalled') throw new TerminalError(d.summary.reason, d.summary.message);
-      return {};
+      const { written, object } = await writeStatus<TrackingPlan, NonNullable<TrackingPlan['status']>>(plans, plan, status, deps.recorder);
+      fresh.wrote(plan, object);
+      return finish(d.summary, written);
     },
   };
 }
