@@ -107,3 +107,9 @@ describe('withFunction', () => {
     expect(out).toEqual([{ kind: 'payload', payload: { ...ev(), event: 'Order Completed!' } }]);
   });
 });
+
+describe('the catalogue', () => {
+  it.each(DESTINATIONS.filter((t) => t.defaultMapping).map((t) => [t.type, t] as const))('%s: the default mapping compiles', (_name, type) => {
+    expect(() => createTransform(dest({ type: type.type as DestinationRuntime['spec']['type'] }), type)).not.toThrow();
+  });
+});
