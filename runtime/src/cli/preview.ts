@@ -154,6 +154,7 @@ export async function runPreview(values: Record<string, unknown>, io: PreviewIo)
     }
     throw err;
   } finally {
+    target?.compiled.transform.dispose?.();
     await target?.compiled.client.close?.();
   }
 }

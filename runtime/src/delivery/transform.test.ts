@@ -73,8 +73,42 @@ describe('createTransform', () => {
     expect((err as DestinationConfigError).problems[0]).toContain('mapping["user.em"]: compiling CEL expression: Unknown variable: trait at column 8');
   });
 
-  it('refuses a function until the sandbox is available, rather than sending events untransformed', () => {
-    expect(() => createTransform(dest({}, { functionSource: 'export function onTrack(e) { return e }' }), plain)).toThrow(/function: sandboxed functions are not available/);
+  it('refuses a function that does not compile, with its position, along with mapping problems', () => {
+    let err: unknown;
+    try {
+      createTransform(dest({ mapping: { a: 'evnt' } }, { functionSource: 'function onTrack(e) { return e +; }' }), plain);
+    } catch (e) {
+      err = e;
+    }
+    expect((err as DestinationConfigError).problems).toEqual([
+      expect.stringContaining('mapping["a"]: compiling CEL expression: Unknown variable: evnt') as unknown,
+      expect.stringMatching(/^function: SyntaxError: Unexpected token .* \(line 1, column \d+\)$/) as unknown,
+    ]);
+  });
+
+  it('runs the function, then maps what it returns; dispose frees the isolate', async () => {
+    const source = 'function onTrack(event) { event.event = event.event + "!"; return event; }\nfunction onIdentify() { return null; }';
+    const transform = createTransform(dest({ mapping: { name: 'event', user: 'userId' } }, { functionSource: source }), plain);
+    try {
+      const out = await transform([ev(), ev({ type: 'identify' }), ev({ type: 'page' })]);
+      expect(out[0]).toEqual({ kind: 'payload', payload: { name: 'Order Completed!', user: 'u1' } });
+      expect(out.slice(1).map((o) => o.kind)).toEqual(['drop', 'drop']);
+    } finally {
+      transform.dispose?.();
+    }
+    await expect(transform([ev()])).rejects.toThrow(/stopping/);
+  });
+
+  it('dead-letters events when the function\'s top-level code fails', async () => {
+    const transform = createTransform(dest({}, { functionSource: 'throw new Error("boom");\nfunction onTrack(e) { return e; }' }), plain);
+    try {
+      const [o] = await transform([ev()]);
+      expect(o?.kind).toBe('error');
+      expect(o?.kind === 'error' && o.error.kind).toBe('payload');
+      expect(o?.kind === 'error' && o.error.message).toContain('boom');
+    } finally {
+      transform.dispose?.();
+    }
   });
 
   it('is what compileDestination runs, and what checkDestination reports', async () => {

@@ -2,7 +2,8 @@ import type { DestinationRuntime } from '../config.ts';
 import type { SegmentEvent } from '../event.ts';
 import { compileMapping, effectiveMapping, MappingCompileError, type CompiledMapping } from '../mapping/mapping.ts';
 import { DestinationConfigError } from './compile.ts';
-import type { DeliveryError, DestinationType } from './types.ts';
+import { checkFunctionSource, compileFunctionSync, formatPosition, FunctionCompileError, functionOutcome, type UserFunction } from './function/index.ts';
+import { DeliveryError, type DestinationType } from './types.ts';
 
 /**
  * What mapping (CEL per output field) and the sandboxed function make of one event:
@@ -17,9 +18,10 @@ export type TransformOutcome =
 /**
  * The step between routing and batching. It takes the routed part of a fetched chunk at
  * once so a function's `onBatch` can see a batch; a CEL mapping simply maps each event.
- * Compiled once per Destination spec.
+ * Compiled once per Destination spec; `dispose` frees what it holds (a function's isolate)
+ * when the Destination stops or is replaced.
  */
-export type Transform = (events: readonly SegmentEvent[]) => TransformOutcome[] | Promise<TransformOutcome[]>;
+export type Transform = ((events: readonly SegmentEvent[]) => TransformOutcome[] | Promise<TransformOutcome[]>) & { dispose?: () => void };
 
 /**
  * The sandboxed function's step: per event, the (possibly changed) event to map and send
@@ -35,16 +37,52 @@ export const EMPTY_PAYLOAD_REASON = 'mapping: no output field has a value for th
  * Builds the transform for a Destination: `spec.function` (when set), then the mapping —
  * `spec.mapping` over the type's `defaultMapping` (see effectiveMapping) — which turns the
  * event into the payload. Without either the event is sent as it is. Throws a
- * DestinationConfigError listing every mapping field that does not compile.
+ * DestinationConfigError listing every mapping field that does not compile and a
+ * function source that does not.
  */
 export function createTransform(dest: DestinationRuntime, type: DestinationType): Transform {
-  const mapping = compileDestinationMapping(dest, type);
-  if (dest.functionSource !== undefined) {
-    // The sandboxed function plugs in here: `const fn: FunctionStep = compileFunction(dest.functionSource, limits)`
-    // from ./function/, then `return withFunction(fn, mapping)`.
-    throw new DestinationConfigError(dest.name, ['function: sandboxed functions are not available in this build yet; remove spec.function or use spec.mapping']);
+  const problems: string[] = [];
+  let mapping: CompiledMapping | undefined;
+  try {
+    mapping = compileDestinationMapping(dest, type);
+  } catch (err) {
+    if (!(err instanceof DestinationConfigError)) throw err;
+    problems.push(...err.problems);
   }
+  if (dest.functionSource !== undefined) {
+    const checked = checkFunctionSource(dest.functionSource);
+    if (!checked.ok) problems.push(`function: ${formatPosition(checked.error)}`);
+  }
+  if (problems.length > 0) throw new DestinationConfigError(dest.name, problems);
+  if (dest.functionSource !== undefined) return withFunction(sandboxed(dest, dest.functionSource), mapping);
   return mapping ? mapped(mapping) : identity;
+}
+
+/**
+ * The Destination's function as a transform step. The isolate starts on the first events,
+ * not here: compiling a Destination to check it (sluice validate, reloads) must not start
+ * one. Top-level code that fails then dead-letters the events with the reason.
+ */
+function sandboxed(dest: DestinationRuntime, source: string): FunctionStep & { dispose: () => void } {
+  let fn: UserFunction | undefined;
+  let disposed = false;
+  const step = async (events: readonly SegmentEvent[]): Promise<TransformOutcome[]> => {
+    if (disposed) throw new DeliveryError('function: the destination is stopping', { kind: 'retryable', code: 'function_retry' });
+    try {
+      fn ??= compileFunctionSync(source, { name: dest.name, settings: dest.spec.settings ?? {} });
+    } catch (err) {
+      if (!(err instanceof FunctionCompileError)) throw err;
+      const error = new DeliveryError(err.message, { kind: 'payload', code: 'function_compile' });
+      return events.map(() => ({ kind: 'error', error }));
+    }
+    return (await fn.run(events)).map(functionOutcome);
+  };
+  return Object.assign(step, {
+    dispose: () => {
+      disposed = true;
+      fn?.dispose();
+    },
+  });
 }
 
 /** The Destination's effective mapping, compiled; undefined when it sends events as they are. */
@@ -84,12 +122,24 @@ function mapOne(mapping: CompiledMapping, event: SegmentEvent): TransformOutcome
 }
 
 /** The function first, then the mapping over each event it returns. */
-export function withFunction(fn: FunctionStep, mapping: CompiledMapping | undefined): Transform {
-  if (!mapping) return fn;
-  return async (events) => {
-    const outcomes = await fn(events);
-    return outcomes.map((o) => (o.kind === 'payload' ? mapOne(mapping, o.payload as SegmentEvent) : o));
-  };
+export function withFunction(fn: FunctionStep & { dispose?: () => void }, mapping: CompiledMapping | undefined): Transform {
+  const run: Transform = mapping
+    ? async (events) => {
+        const outcomes = await fn(events);
+        return outcomes.map((o): TransformOutcome => {
+          if (o.kind !== 'payload') return o;
+          if (isEvent(o.payload)) return mapOne(mapping, o.payload);
+          const error = new DeliveryError(`mapping: the function returned ${Array.isArray(o.payload) ? 'a list' : typeof o.payload}, not an event to map`, { kind: 'payload', code: 'function_output' });
+          return { kind: 'error', error };
+        });
+      }
+    : (events) => fn(events);
+  return fn.dispose ? Object.assign(run, { dispose: fn.dispose }) : run;
+}
+
+/** The mapping reads event fields, so what a function returns must be an object to be mapped. */
+function isEvent(v: unknown): v is SegmentEvent {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function isEmpty(o: object): boolean {

@@ -1,7 +1,7 @@
 import type { DestinationRuntime } from '../../config.ts';
 import type { CompiledDestination } from '../../delivery/compile.ts';
 import { consentAllows, integrationsAllow } from '../../delivery/decide.ts';
-import { compileDestinationMapping } from '../../delivery/transform.ts';
+import { compileDestinationMapping, EMPTY_PAYLOAD_REASON } from '../../delivery/transform.ts';
 import type { HttpRequestSpec, OutboundEvent } from '../../delivery/types.ts';
 import { isObject, type SegmentEvent } from '../../event.ts';
 import type { CompiledPlan, Violation } from '../../plan/types.ts';
@@ -80,16 +80,24 @@ export async function dryRun(dest: DestinationRuntime, compiled: CompiledDestina
   }
 
   const mapping = compileDestinationMapping(dest, compiled.type);
+  const fn = dest.functionSource !== undefined;
   const [outcome] = await compiled.transform([event]);
-  if (mapping) out.fields = mapping.explain(event).fields;
+  // With a function, the mapping reads what the function returns, which is not shown on its own.
+  if (mapping && !fn) out.fields = mapping.explain(event).fields;
   if (!outcome) return stop('mapping', 'no result for the event');
-  if (outcome.kind === 'drop') return stop(mapping ? 'mapping' : 'function', outcome.reason);
-  if (outcome.kind === 'error') return stop(mapping ? 'mapping' : 'function', `${outcome.error.kind}: ${outcome.error.message}`);
+  if (outcome.kind !== 'payload') {
+    const reason = outcome.kind === 'drop' ? outcome.reason : `${outcome.error.kind}: ${outcome.error.message}`;
+    const byMapping = !fn || reason === EMPTY_PAYLOAD_REASON || reason.includes('mapping:');
+    return stop(byMapping ? 'mapping' : 'function', reason);
+  }
   out.payload = outcome.payload;
-  if (mapping) {
+  if (fn) steps.push({ step: 'function', passed: true, detail: 'the function returned an event' });
+  if (mapping && !fn) {
     const omitted = out.fields?.filter((f) => 'omitted' in f).length ?? 0;
     steps.push({ step: 'mapping', passed: true, detail: `${mapping.fields.length - omitted} of ${mapping.fields.length} fields have a value` });
-  } else {
+  } else if (mapping) {
+    steps.push({ step: 'mapping', passed: true, detail: `${mapping.fields.length} fields mapped from what the function returned` });
+  } else if (!fn) {
     steps.push({ step: 'mapping', passed: true, detail: `no mapping: the ${compiled.type.type} destination sends the event as it is` });
   }
 

@@ -10,7 +10,10 @@ const dir = mkdtempSync(join(tmpdir(), 'sluice-preview-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const targets: PreviewTarget[] = [];
 afterEach(async () => {
-  for (const t of targets.splice(0)) await t.compiled.client.close?.();
+  for (const t of targets.splice(0)) {
+    t.compiled.transform.dispose?.();
+    await t.compiled.client.close?.();
+  }
 });
 
 const SECRET = 's3cr3t-token-value';
@@ -121,6 +124,17 @@ describe('a preview of a Destination with its Secret, Source and plan', () => {
     expect(r?.droppedAt).toBe('mapping');
     expect(r?.steps.at(-1)?.detail).toBe(EMPTY_PAYLOAD_REASON);
     expect(r?.fields).toEqual([{ key: 'email', expression: 'traits.email', omitted: 'traits.email is missing' }]);
+  });
+
+  it('runs the function, then the mapping over what it returns, and says which one drops', async () => {
+    const fn = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: fn}\ndata:\n  index.js: |\n    function onTrack(event) { if (event.properties.revenue > 50) return null; event.properties.revenue *= 2; return event; }\n`;
+    const withFn = files.hook(`${MAPPING}  function: {configMapRef: {name: fn, key: index.js}}\n`);
+    const t = await target([write('secret.yaml', files.secret), write('fn.yaml', fn), write('hook.yaml', withFn)]);
+    const report = await previewEvents(t, [{ event: order() }, { event: order({ properties: { revenue: 99 } }) }]);
+    const [doubled, dropped] = report.results;
+    expect(doubled?.steps.map((s) => s.step)).toEqual(['integrations', 'consent', 'filter', 'function', 'mapping', 'request']);
+    expect(doubled?.payload).toEqual({ value: 85, email: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown });
+    expect(dropped?.droppedAt).toBe('function');
   });
 
   it('shows the requests events make together when the destination batches', async () => {
