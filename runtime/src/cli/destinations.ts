@@ -2,8 +2,7 @@ import { DESTINATIONS } from '../delivery/destinations/index.ts';
 import type { DestinationType } from '../delivery/types.ts';
 import type { Command } from './commands.ts';
 
-const HELP = `Usage: sluice destinations [<type>] [-o json]
-       sluice destinations --type <type>
+const HELP = `Usage: sluice destinations [-t <type>] [-o json]
 
 Lists the destination types this build of Sluice can deliver to: what each does, the
 settings it takes in a Destination's spec.settings (type, default, whether required),
@@ -18,7 +17,7 @@ Options:
 
 Examples:
   sluice destinations
-  sluice destinations webhook
+  sluice destinations -t meta-capi
   sluice destinations -o json | jq '.[].type'
 `;
 
