@@ -36,7 +36,7 @@ describe('loadManifests on a valid set', async () => {
     const byName = new Map(result.config.destinations.map((d) => [d.name, d]));
     expect(byName.get('hook')?.credentials).toEqual({ token: 'Bearer s3cr3t', hmac: 'signing-key' });
     expect(byName.get('hook')?.spec.delivery).toEqual({ batchSize: 50, maxInFlight: 8, timeout: '10s', maxAge: '4h', backoff: { initial: '500ms', max: '5m' } });
-    expect(byName.get('archive')?.functionSource).toBe('export function onTrack(event) { return event; }\n');
+    expect(byName.get('archive')?.functionSource).toBe('function onTrack(event) { return event; }\n');
     expect(byName.get('archive')?.credentials).toEqual({});
   });
 
