@@ -1,4 +1,5 @@
 import { formatProblems, loadManifests } from '../manifests/index.ts';
+import { manifestWarnings } from '../mapping/index.ts';
 import type { Command } from './commands.ts';
 
 export const validateCommand: Command = {
@@ -12,7 +13,12 @@ rules the cluster applies (the CRD schemas and their CEL rules) plus what only a
 directory shows: missing Secrets and plans, unknown sources, schemas that do not compile,
 CEL filters that do not parse. Every problem is listed with its file and line.
 
-Exit status: 0 when everything is valid, 1 when anything is wrong, 2 on usage errors.
+Warnings, which do not fail: a Destination's filter or mapping reads a property its
+Sources' TrackingPlan does not define for the events it is evaluated on, compares a
+property with a value the plan rules out, or names an event the plan does not have.
+
+Exit status: 0 when everything is valid (warnings or not), 1 when anything is wrong,
+2 on usage errors.
 
 Examples:
   sluice validate -f examples/quickstart/
@@ -25,16 +31,22 @@ Examples:
       return 2;
     }
     const result = await loadManifests(files);
+    const warnings = manifestWarnings(result);
+    if (warnings.length > 0) process.stderr.write(`${formatProblems(warnings)}\n`);
     if (result.problems.length > 0) {
       process.stderr.write(`${formatProblems(result.problems)}\n`);
-      process.stderr.write(`${result.problems.length} problem${result.problems.length === 1 ? '' : 's'} found\n`);
+      process.stderr.write(`${plural(result.problems.length, 'problem')} found\n`);
       return 1;
     }
     const { sources, destinations } = result.config;
     const plans = new Set(sources.flatMap((s) => (s.plan ? [s.plan.name] : [])));
     process.stdout.write(
-      `ok: ${sources.length} source(s), ${destinations.length} destination(s), ${plans.size} tracking plan(s) in use\n`,
+      `ok: ${sources.length} source(s), ${destinations.length} destination(s), ${plans.size} tracking plan(s) in use${warnings.length > 0 ? `; ${plural(warnings.length, 'warning')}` : ''}\n`,
     );
     return 0;
   },
 };
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}

@@ -62,7 +62,7 @@ describe('manifestWarnings', () => {
         kind: 'Destination',
         name: 'ads',
         path: 'spec.mapping["value"]',
-        message: 'warning: properties.revenue is not defined for event "Checkout Started" in TrackingPlan storefront (column 1)',
+        message: 'warning: properties.revenue is not defined for event "Checkout Started" in TrackingPlan storefront (column 1 of "properties.revenue")',
       },
       {
         file: true,
@@ -70,7 +70,7 @@ describe('manifestWarnings', () => {
         kind: 'Destination',
         name: 'ads',
         path: 'spec.mapping["currency"]',
-        message: 'warning: properties.currency is not defined for event "Checkout Started" in TrackingPlan storefront (column 1)',
+        message: 'warning: properties.currency is not defined for event "Checkout Started" in TrackingPlan storefront (column 1 of "properties.currency == \\"usd\\" ? \\"USD\\" : properties.currency")',
       },
     ]);
     expect(formatProblems(warnings, dir)).toContain('all.yaml:29: Destination/ads: spec.mapping["value"]: warning: properties.revenue');

@@ -28,6 +28,14 @@ function where(w: MappingWarning): string {
   return w.expression.includes('\n') ? `line ${w.position.line}, column ${w.position.column}` : `column ${w.position.column}`;
 }
 
+const MAX_QUOTED = 80;
+
+/** The expression on one line, cut short: enough to find it in the file. */
+function quote(expression: string): string {
+  const flat = expression.replace(/\s+/g, ' ').trim();
+  return JSON.stringify(flat.length > MAX_QUOTED ? `${flat.slice(0, MAX_QUOTED - 1)}…` : flat);
+}
+
 /**
  * The warnings of every Destination in loaded manifests, located like problems (file,
  * line, Destination/name, spec field) so `formatProblems` prints them; the message starts
@@ -38,7 +46,7 @@ export function manifestWarnings(loaded: LoadResult): Problem[] {
   for (const d of loaded.resources.destinations) {
     const name = d.resource.metadata.name;
     for (const w of destinationWarnings(d.resource.spec, loaded.config.sources)) {
-      out.push({ file: d.file, line: d.line, kind: 'Destination', name, path: `spec.${w.field}`, message: `warning: ${w.message} (${where(w)})` });
+      out.push({ file: d.file, line: d.line, kind: 'Destination', name, path: `spec.${w.field}`, message: `warning: ${w.message} (${where(w)} of ${quote(w.expression)})` });
     }
   }
   return out;
