@@ -3,6 +3,7 @@ import { progressing, stalled, type Summary } from '../../kube/index.ts';
 import type { DestinationRuntime } from '../../../../runtime/src/config.ts';
 import { referencedSecrets, renderConfig, renderDestination, renderedDigest, serializeRendered } from '../../../../runtime/src/cluster/rendered.ts';
 import type { SecretInfo } from '../source/decide.ts';
+import type { PlanRef } from '../../../../runtime/src/mapping/index.ts';
 
 export interface DestinationInput {
   destination: Destination;
@@ -12,6 +13,8 @@ export interface DestinationInput {
   credentials?: SecretInfo;
   /** The function ConfigMap's data, when referenced and present. */
   functionData?: Readonly<Record<string, string>>;
+  /** The TrackingPlans of the referenced Sources (each once), for the MappingChecked warning. */
+  plans?: readonly PlanRef[];
 }
 
 export type DestinationCheck = (name: string, runtime: Omit<DestinationRuntime, 'name'>) => string[];

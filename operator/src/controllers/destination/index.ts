@@ -1,4 +1,5 @@
 import { GROUP, type Destination } from '../../api/index.ts';
+import type { PlanRef } from '../../../../runtime/src/mapping/index.ts';
 import {
   applyIfChanged,
   keyOf,
@@ -16,11 +17,12 @@ import type { ControllerDeps } from '../common/deps.ts';
 import { childName } from '../common/labels.ts';
 import { availableCondition, deployedSummary, rolloutOf } from '../common/rollout.ts';
 import { finish, nextStatus, writeStatus } from '../common/status.ts';
-import { never, watchReferences } from '../common/watch.ts';
+import { specChanged, watchReferences } from '../common/watch.ts';
 import { runtimeConfigMap, runtimeDeployment } from '../common/workload.ts';
-import { BY_CONFIG_MAP, BY_SECRET, BY_SOURCE, type Informers } from '../informers.ts';
-import { checkDestinationCached } from './check.ts';
+import { BY_CONFIG_MAP, BY_PLAN, BY_SECRET, BY_SOURCE, type Informers } from '../informers.ts';
+import { checkDestinationCached, checkMappingCached } from './check.ts';
 import { decideDestination, type DestinationInput } from './decide.ts';
+import { mappingCondition } from './plan.ts';
 
 export const DESTINATION_CONTROLLER = 'destination';
 export const DEFAULT_REPLICAS = 1;
@@ -39,8 +41,13 @@ export function destinationController(deps: ControllerDeps): Pick<ControllerOpti
     name: DESTINATION_CONTROLLER,
     watches: [
       watch(inf.destinations),
-      // Only whether a Source exists matters here.
-      watchReferences(inf.sources, (s) => inf.destinations.byIndex(BY_SOURCE, keyOf(s)).map(keyOf), never),
+      // Whether a Source exists, and which TrackingPlan it enforces (the mapping is checked against it).
+      watchReferences(inf.sources, (s) => inf.destinations.byIndex(BY_SOURCE, keyOf(s)).map(keyOf), (a, b) => a.spec.trackingPlanRef?.name !== b.spec.trackingPlanRef?.name),
+      watchReferences(
+        inf.trackingPlans,
+        (p) => inf.sources.byIndex(BY_PLAN, keyOf(p)).flatMap((s) => inf.destinations.byIndex(BY_SOURCE, keyOf(s)).map(keyOf)),
+        specChanged,
+      ),
       watch(inf.secrets, (s) => inf.destinations.byIndex(BY_SECRET, keyOf(s)).map(keyOf)),
       // Our own ConfigMaps wake their owner; any ConfigMap wakes the Destinations reading a function from it.
       watch(inf.configMaps, (cm) => [...owned(cm), ...inf.destinations.byIndex(BY_CONFIG_MAP, keyOf(cm)).map(keyOf)]),
@@ -58,7 +65,8 @@ export function destinationController(deps: ControllerDeps): Pick<ControllerOpti
       if (fin.done) return {};
       const dst = fresh.wrote(cached, fin.object);
 
-      const d = decideDestination(gather(inf, dst), checkDestinationCached);
+      const input = gather(inf, dst);
+      const d = decideDestination(input, checkDestinationCached);
       const name = childName(dst.metadata.name, 'deliver');
       let deployment = inf.deployments.get(objectKey(ns, name));
       let summary: Summary;
@@ -81,7 +89,7 @@ export function destinationController(deps: ControllerDeps): Pick<ControllerOpti
       }
 
       const rollout = rolloutOf(deployment);
-      const status = nextStatus(dst.status, summary, {}, [availableCondition(name, rollout)], dst.metadata.generation, deps.now());
+      const status = nextStatus(dst.status, summary, {}, [availableCondition(name, rollout), mappingCondition(dst.spec, input.plans ?? [], checkMappingCached)], dst.metadata.generation, deps.now());
       const { written, object } = await writeStatus<Destination, NonNullable<Destination['status']>>(c.destinations, dst, status, deps.recorder);
       fresh.wrote(dst, object);
       return finish(summary, written);
@@ -94,9 +102,16 @@ function gather(inf: Informers, dst: Destination): DestinationInput {
   const sources = new Set(dst.spec.sources.map((s) => s.name).filter((n) => inf.sources.get(objectKey(ns, n)) !== undefined));
   const cred = dst.spec.credentials ? inf.secrets.get(objectKey(ns, dst.spec.credentials.secretRef.name)) : undefined;
   const fn = dst.spec.function ? inf.configMaps.get(objectKey(ns, dst.spec.function.configMapRef.name)) : undefined;
+  const plans = new Map<string, PlanRef>();
+  for (const s of dst.spec.sources) {
+    const ref = inf.sources.get(objectKey(ns, s.name))?.spec.trackingPlanRef;
+    const plan = ref ? inf.trackingPlans.get(objectKey(ns, ref.name)) : undefined;
+    if (plan && !plans.has(plan.metadata.name)) plans.set(plan.metadata.name, { name: plan.metadata.name, spec: plan.spec });
+  }
   return {
     destination: dst,
     sources,
+    plans: [...plans.values()],
     ...(cred ? { credentials: { keys: Object.keys(cred.data ?? {}), resourceVersion: cred.metadata.resourceVersion ?? '' } } : {}),
     ...(fn ? { functionData: fn.data ?? {} } : {}),
   };
