@@ -52,6 +52,7 @@ bench: deps ## benchmarks: ingest and delivery end to end, then the components; 
 	node runtime/src/plan/plan.bench.ts
 	node runtime/src/bus/bus.bench.ts
 	node runtime/src/delivery/delivery.bench.ts
+	node test/bench/mapping.bench.ts
 
 clean:
 	rm -rf node_modules .sluice

@@ -4,9 +4,8 @@
  * one JSON line. Never fails on speed.
  * Run: node runtime/src/delivery/delivery.bench.ts [events]
  */
-import { Worker } from 'node:worker_threads';
 import type { DestinationRuntime } from '../config.ts';
-import { startRig, trackEvents, webhookDestination } from './testing.ts';
+import { drainBacklog, startReceiverThread, startRig, trackEvents, webhookDestination } from './testing.ts';
 
 const EVENTS = Number(process.argv[2] ?? 100_000);
 const PUBLISH_CHUNK = 5000;
@@ -28,32 +27,6 @@ const CASES: Case[] = [
   { name: 'one request per event, 8 in flight', batchSize: 1, maxInFlight: 8, batch: false, share: 0.1 },
 ];
 
-/** A receiver that parses each body as a real endpoint would and answers 200. */
-const RECEIVER = `
-const { createServer } = require('node:http');
-const { parentPort } = require('node:worker_threads');
-const server = createServer((req, res) => {
-  const chunks = [];
-  req.on('data', (c) => chunks.push(c));
-  req.on('end', () => {
-    JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end('{"ok":true}');
-  });
-});
-server.keepAliveTimeout = 30000;
-server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port));
-`;
-
-async function startReceiverThread(): Promise<{ url: string; stop: () => Promise<number> }> {
-  const worker = new Worker(RECEIVER, { eval: true });
-  const port = await new Promise<number>((resolve, reject) => {
-    worker.once('message', (p: number) => resolve(p));
-    worker.once('error', reject);
-  });
-  return { url: `http://127.0.0.1:${port}/hook`, stop: () => worker.terminate() };
-}
-
 async function runCase(c: Case, url: string) {
   const events = Math.round(EVENTS * (c.share ?? 1));
   const dest: DestinationRuntime = webhookDestination('bench', url, {
@@ -67,16 +40,8 @@ async function runCase(c: Case, url: string) {
     for (let i = 0; i < events; i += PUBLISH_CHUNK) {
       await rig.bus.publish('web', trackEvents(Math.min(PUBLISH_CHUNK, events - i), `${c.name}-${i}`, { context: benchContext }));
     }
-    const t0 = performance.now();
-    await rig.delivery.start();
-    for (;;) {
-      const s = rig.delivery.stats().bench;
-      if (s && s.delivered + s.filtered >= events) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    const seconds = (performance.now() - t0) / 1000;
-    const s = rig.delivery.stats().bench;
-    return { events, delivered: s?.delivered ?? 0, seconds, eventsPerSecond: events / seconds, p95LatencyMs: s?.p95LatencyMs };
+    const r = await drainBacklog(rig, 'bench', events);
+    return { events, delivered: r.delivered, seconds: r.seconds, eventsPerSecond: events / r.seconds, p95LatencyMs: r.p95LatencyMs };
   } finally {
     await rig.close();
   }
