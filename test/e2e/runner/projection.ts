@@ -28,6 +28,7 @@ interface KeyToPath {
 
 const DEFAULT_MODE = 0o644;
 const MAX_VOLUME_BYTES = 16 * 1024 * 1024;
+const UNISSUED_TOKEN = 'not-issued-by-the-sluice-pod-runner';
 
 function safePath(p: string): boolean {
   return p.length > 0 && !p.startsWith('/') && !p.split('/').some((s) => s === '..' || s === '' || s.startsWith('..'));
@@ -95,7 +96,16 @@ function addSource(files: Map<string, ProjectedFile>, pod: Pod, src: Source, loo
     }
     return undefined;
   }
-  return { kind: 'unsupported', message: 'projected volume source: only configMap, secret and downwardAPI are supported by the pod runner' };
+  if (src.serviceAccountToken) {
+    // The admission plugin adds this to every Pod that does not opt out. The runner issues no
+    // tokens: the file exists so the Pod starts, and anything that calls the API with it gets
+    // 401, the same as a Pod whose token was revoked.
+    const path = src.serviceAccountToken.path;
+    if (!safePath(path)) return { kind: 'unsupported', message: `service account token path "${path}" is not relative` };
+    files.set(path, { data: Buffer.from(UNISSUED_TOKEN), mode: defaultMode });
+    return undefined;
+  }
+  return { kind: 'unsupported', message: 'projected volume source: only configMap, secret, downwardAPI and serviceAccountToken are supported by the pod runner' };
 }
 
 export function projectVolume(pod: Pod, volume: Volume, lookups: Lookups): Projection {
