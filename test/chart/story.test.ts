@@ -3,6 +3,7 @@
 // its Lease), kubectl apply the quick start, kubectl get sluice, kubectl wait for each kind,
 // kubectl describe, a bad plan refused at apply with the field and the reason, and the Argo CD
 // health script's verdict on the live objects.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlPlane, type ControlPlane } from '../controlplane/index.ts';
@@ -10,19 +11,18 @@ import { HEALTH_LUA } from '../gitops/argocd-cm.ts';
 import { runHealth, type Json } from '../gitops/lua.ts';
 import { waitFor } from '../support/wait.ts';
 import { chartDir, helm, NAMESPACE, RELEASE, repoRoot } from './helm.ts';
-import { parseTables, tableOf } from './kubectl-table.ts';
+import { parseTables, tableOf, type Table } from './kubectl-table.ts';
 import { localArgs, startChartOperator, type ChartOperator } from './operator-process.ts';
 
-/** The README's bad plan: a misspelt enum value and the same event planned twice. */
-const BAD_PLAN = `apiVersion: sluice.dev/v1alpha1
-kind: TrackingPlan
-metadata: {name: checkout}
-spec:
-  onViolation: drop
-  events:
-    - name: Order Completed
-    - name: Order Completed
-`;
+const README = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+
+/** The README's bad plan and the refusal it shows, so the README stays what kubectl says. */
+function readmeBadPlan(readme: string): { yaml: string; errors: string[] } {
+  const yaml = /```yaml\n# bad-plan\.yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+  const shown = /```\n\$ kubectl apply -f bad-plan\.yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+  if (yaml === undefined || shown === undefined) throw new Error('reading README.md: the bad-plan.yaml example or its output is missing');
+  return { yaml, errors: shown.split('\n').filter((l) => l.trim() !== '') };
+}
 
 describe('kubectl-table', () => {
   it('cuts cells at the header offsets, keeping empty cells', () => {
@@ -111,6 +111,11 @@ describe('the cluster user story, on a real control plane', () => {
     expect(destinations.headers).toEqual(['NAME', 'TYPE', 'READY', 'REASON', 'LAG', 'DELIVERED', 'AGE']);
     expect(destinations.rows).toMatchObject([{ NAME: 'destination.sluice.dev/webhook', TYPE: 'webhook', READY: 'True', REASON: 'Deployed' }]);
 
+    // The README shows this very output (ages aside).
+    const shown = /```\n(NAME[\s\S]*?)```/.exec(README)?.[1] ?? '';
+    const withoutAge = (ts: Table[]) => ts.map((t) => ({ headers: t.headers, rows: t.rows.map(({ AGE: _, ...rest }) => rest) }));
+    expect(withoutAge(parseTables(shown))).toEqual(withoutAge(tables));
+
     const wide = tableOf(parseTables(await cp.kubectlOk(['get', 'sources', '-o', 'wide'])), 'web');
     expect(wide.rows[0]?.ENDPOINT).toBe('http://web.default.svc:80/v1');
   });
@@ -124,12 +129,17 @@ describe('the cluster user story, on a real control plane', () => {
     expect(out).toMatch(/Normal\s+Deployed\s+\S+\s+sluice\.dev\/operator\s+ingest Deployment web-ingest/);
   });
 
-  it('kubectl apply -f bad-plan.yaml is refused, naming each field and why, and stores nothing', async () => {
-    const r = await cp.kubectl(['apply', '-f', '-'], { input: BAD_PLAN });
+  it("kubectl apply -f bad-plan.yaml is refused as the README shows, naming each field and why, and stores nothing", async () => {
+    const bad = readmeBadPlan(README);
+    expect(bad.errors).toEqual([
+      'The TrackingPlan "checkout" is invalid:',
+      expect.stringMatching(/^\* spec\.onViolation: Unsupported value: "drop"/),
+      expect.stringMatching(/^\* spec\.events\[1\]: Duplicate value: .*"Order Completed"/),
+    ]);
+    const r = await cp.kubectl(['apply', '-f', '-'], { input: bad.yaml });
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain('The TrackingPlan "checkout" is invalid');
-    expect(r.stderr).toMatch(/spec\.onViolation: Unsupported value: "drop": supported values: "allow", "omit", "block"/);
-    expect(r.stderr).toMatch(/spec\.events\[1\]: Duplicate value: .*"Order Completed"/);
+    const said = r.stderr.split('\n').map((l) => l.trimEnd());
+    for (const line of bad.errors) expect(said).toContain(line);
     expect((await cp.kubectl(['get', 'trackingplan', 'checkout'])).stderr).toContain('NotFound');
   });
 
