@@ -1,8 +1,11 @@
 // The chart's README stays true to the chart: the values table is generated from values.yaml,
 // and the alerts it lists are the ones the PrometheusRule renders.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { one, render, type K8sObject } from './helm.ts';
+import { parse } from 'yaml';
+import { chartDir, helm, one, render, run, type K8sObject } from './helm.ts';
 import { README, VALUES, valuesRows, valuesTable, withTable } from './values-doc.ts';
 
 const readme = readFileSync(README, 'utf8');
@@ -16,6 +19,19 @@ describe('chart README', () => {
     const rows = valuesRows(readFileSync(VALUES, 'utf8'));
     expect(rows.length).toBeGreaterThan(40);
     expect(rows.filter((r) => r.description === '').map((r) => r.key)).toEqual([]);
+  });
+
+  it('ships in the packaged chart, with the Argo CD health check it documents', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-package-'));
+    try {
+      const r = await helm(['package', chartDir, '--destination', dir]);
+      expect(r.code, r.stderr).toBe(0);
+      const listed = await run('tar', ['tzf', join(dir, `sluice-${(parse(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8')) as { version: string }).version}.tgz`)]);
+      const files = listed.stdout.split('\n');
+      for (const f of ['README.md', 'argocd/health.lua', 'argocd/argocd-cm.yaml', 'values.schema.json']) expect(files).toContain(`sluice/${f}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('lists exactly the alerts the PrometheusRule renders', async () => {
