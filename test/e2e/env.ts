@@ -1,0 +1,114 @@
+// The whole cluster data plane on this machine, for end-to-end tests: a real control plane
+// with kube-controller-manager and the CRDs, a real nats-server with JetStream, the operator
+// as its own process (`sluice operator`), and the pod runner running the Pods the operator
+// creates (`sluice ingest`, `sluice deliver`) as local processes from their exact spec.
+import { join } from 'node:path';
+import type { Destination, Source } from '../../operator/src/api/index.ts';
+import { openNatsBus } from '../../runtime/src/bus/nats/index.ts';
+import type { Bus } from '../../runtime/src/bus/types.ts';
+import { startNatsServer, type NatsServer } from '../nats/server.ts';
+import { REPO_ROOT, spawnOperator, startOperatorEnv, type OperatorEnv, type OperatorProcess } from '../operator/env.ts';
+import { waitFor } from '../support/wait.ts';
+import { startPodRunner, type PodProcess, type PodRunner } from './runner/index.ts';
+
+export { REPO_ROOT };
+
+const CLI = join(REPO_ROOT, 'runtime/src/cli/main.ts');
+export const RUNTIME_IMAGE = 'sluice:test';
+
+export interface E2E extends OperatorEnv {
+  nats: NatsServer;
+  operator: OperatorProcess;
+  runner: PodRunner;
+  /** Ready ingest pods of a Source: "http://127.0.0.1:<port>" each, in pod-name order. */
+  ingestUrls(ns: string, source: string, replicas: number, timeoutMs?: number): Promise<string[]>;
+  /** Waits for `replicas` ready delivery pods of a Destination. */
+  deliverPods(ns: string, destination: string, replicas: number, timeoutMs?: number): Promise<PodProcess[]>;
+  /** A Source or Destination's status once `ready` says it is what the test wants. */
+  waitStatus<T extends Source | Destination>(ns: string, what: string, ready: (o: T) => boolean, opts?: { timeoutMs?: number; describe?: string }): Promise<T>;
+  /** A client of the same NATS server, for what only the bus shows (quarantine, dead letters). */
+  bus(): Promise<Bus>;
+  /** Recent lines of the operator, the pod runner and each runtime pod, for failure messages. */
+  diagnostics(): string;
+  stop(): Promise<void>;
+}
+
+const labels = (instance: string, component: 'ingest' | 'deliver') => ({
+  'app.kubernetes.io/instance': instance,
+  'app.kubernetes.io/component': component,
+});
+
+export async function startE2E(): Promise<E2E> {
+  const nats = await startNatsServer();
+  const stops: Array<() => Promise<unknown>> = [() => nats.close()];
+  const stopAll = async () => {
+    for (const s of stops.splice(0).reverse()) await s().catch(() => undefined);
+  };
+  try {
+    const env = await startOperatorEnv();
+    stops.push(() => env.stop());
+    const runnerLog: string[] = [];
+    const runner = await startPodRunner({
+      kubeconfig: env.cp.kubeconfig,
+      imageMap: (image) =>
+        image.startsWith('sluice:') ? { entrypoint: [process.execPath, CLI], binaries: { node: process.execPath }, cwd: REPO_ROOT } : undefined,
+      // Quick restarts: the fault scenarios kill processes and wait for them to come back.
+      restartBackoff: { initialMs: 300, maxMs: 2_000, resetAfterMs: 10_000 },
+      maxGraceMs: 10_000,
+      log: (l) => {
+        runnerLog.push(`${new Date().toISOString()} ${l}`);
+        if (runnerLog.length > 300) runnerLog.splice(0, runnerLog.length - 300);
+      },
+    });
+    stops.push(() => runner.stop());
+    const operator = await spawnOperator(env.cp.kubeconfig, 'e2e', [`--bus-url=${nats.url}`, '--leader-elect=false', '--log-level=warn', `--runtime-image=${RUNTIME_IMAGE}`]);
+    stops.push(() => operator.stop());
+    const buses: Bus[] = [];
+    stops.push(async () => Promise.all(buses.map((b) => b.close().catch(() => undefined))));
+
+    const diagnostics = (): string => {
+      const pods = runner.processes().map((p) => {
+        let logs = '';
+        try {
+          logs = runner.logs(p.name, { namespace: p.namespace }).split('\n').slice(-15).join('\n');
+        } catch {
+          /* not started */
+        }
+        return `--- pod ${p.namespace}/${p.name} (${p.phase}${p.ready ? ', ready' : ''}, restarts ${p.containers[0]?.restartCount ?? 0}) ---\n${logs}`;
+      });
+      return [`--- operator ---\n${operator.output().split('\n').slice(-20).join('\n')}`, `--- pod runner ---\n${runnerLog.slice(-20).join('\n')}`, ...pods].join('\n');
+    };
+
+    return {
+      ...env,
+      nats,
+      operator,
+      runner,
+      async ingestUrls(ns, source, replicas, timeoutMs = 90_000) {
+        const pods = await runner.waitForPods(labels(source, 'ingest'), replicas, { namespace: ns, timeoutMs });
+        return pods.map((p) => `http://${runner.endpoint(p.name, 'http', { namespace: ns })}`).sort();
+      },
+      deliverPods: (ns, destination, replicas, timeoutMs = 90_000) => runner.waitForPods(labels(destination, 'deliver'), replicas, { namespace: ns, timeoutMs }),
+      async waitStatus<T extends Source | Destination>(ns: string, what: string, ready: (o: T) => boolean, o: { timeoutMs?: number; describe?: string } = {}) {
+        let last: T | undefined;
+        return waitFor(
+          async () => {
+            last = await env.get<T>(ns, what);
+            return last !== undefined && ready(last) && last;
+          },
+          { timeoutMs: o.timeoutMs ?? 30_000, intervalMs: 500, what: `${what} status: ${o.describe ?? 'as expected'}`, detail: () => JSON.stringify(last?.status ?? null) },
+        );
+      },
+      async bus() {
+        const b = await openNatsBus({ servers: [nats.url], name: 'sluice-e2e-test' });
+        buses.push(b);
+        return b;
+      },
+      diagnostics,
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
