@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DestinationClient, OutboundEvent, SendResult } from '../../types.ts';
-import { startFakeApi, type FakeApi, type SeenRequest } from '../segment/api.fixture.ts';
+import { describe, expect, it } from 'vitest';
+import { useFakeApi } from '../../contract/hooks.suite.ts';
+import { errorOf, type SeenRequest, send, withDestination } from '../../contract/index.ts';
+import type { DestinationClient, OutboundEvent } from '../../types.ts';
 import { amplitude, type AmplitudeSettings } from './index.ts';
 
 /**
@@ -8,15 +9,7 @@ import { amplitude, type AmplitudeSettings } from './index.ts';
  * in the body, 2,000 events and 1 MB (HTTP V2) or 20 MB (batch) per request, and the
  * documented 400/413/429/5xx answers.
  */
-let api: FakeApi;
-beforeAll(async () => {
-  api = await startFakeApi();
-});
-afterAll(() => api.close());
-beforeEach(() => {
-  api.reset();
-  api.answer = (req) => ({ status: 200, body: JSON.stringify({ code: 200, events_ingested: eventsOf(req).length, server_upload_time: 1714557600000 }) });
-});
+const api = useFakeApi((req) => ({ status: 200, body: JSON.stringify({ code: 200, events_ingested: eventsOf(req).length, server_upload_time: 1714557600000 }) }));
 
 const API_KEY = 'amp-secret-key-1';
 type AmpEvent = { event_type: string; user_id?: string; device_id?: string; insert_id: string; time: number };
@@ -27,16 +20,9 @@ const event = (id: string, extra: Record<string, unknown> = {}): OutboundEvent =
   payload: { event_type: 'Order Completed', user_id: 'user-1', time: 1714557600000, insert_id: id, ...extra },
 });
 
-async function withClient(settings: Partial<AmplitudeSettings>, fn: (c: DestinationClient) => Promise<void>) {
-  const client = amplitude.create({ name: 'amp', settings: { endpoint: api.base, ...settings }, credentials: { apiKey: API_KEY }, timeoutMs: 2000 });
-  try {
-    await fn(client);
-  } finally {
-    await client.close?.();
-  }
+function withClient(settings: Partial<AmplitudeSettings>, fn: (c: DestinationClient) => Promise<void>) {
+  return withDestination(amplitude, { name: 'amp', settings: { endpoint: api.base, ...settings }, credentials: { apiKey: API_KEY }, timeoutMs: 2000 }, fn);
 }
-const send = (c: DestinationClient, batch: OutboundEvent[]) => c.send(batch, AbortSignal.timeout(5000));
-const errorOf = (r: SendResult | undefined) => (r && !r.ok ? r.error : undefined);
 
 describe('amplitude destination against a local Amplitude API', () => {
   it('posts events to /2/httpapi with the API key in the JSON body', async () => {

@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DestinationClient, OutboundEvent, SendResult } from '../../types.ts';
-import { startFakeApi, type FakeApi, type SeenRequest } from '../segment/api.fixture.ts';
+import { describe, expect, it } from 'vitest';
+import { useFakeApi } from '../../contract/hooks.suite.ts';
+import { errorOf, type SeenRequest, send, withDestination } from '../../contract/index.ts';
+import type { DestinationClient, OutboundEvent } from '../../types.ts';
 import { ga4, type Ga4Settings } from './index.ts';
 
 /**
@@ -8,15 +9,7 @@ import { ga4, type Ga4Settings } from './index.ts';
  * api_secret in the query, a JSON body of one user's fields and up to 25 events, under
  * 130 kB; it answers 2xx whenever it received the request, whatever it then keeps.
  */
-let api: FakeApi;
-beforeAll(async () => {
-  api = await startFakeApi();
-});
-afterAll(() => api.close());
-beforeEach(() => {
-  api.reset();
-  api.answer = () => ({ status: 204 });
-});
+const api = useFakeApi(() => ({ status: 204 }));
 
 const SECRET = 'ga-api-secret-1';
 type Body = { client_id: string; user_id?: string; events: Array<{ name: string; params?: Record<string, unknown>; timestamp_micros?: number }> };
@@ -28,16 +21,9 @@ const event = (id: string, extra: Record<string, unknown> = {}): OutboundEvent =
   payload: { client_id: 'anon-1', name: 'purchase', params: { value: 10, currency: 'EUR' }, timestamp_micros: nowMicros(), ...extra },
 });
 
-async function withClient(settings: Partial<Ga4Settings>, fn: (c: DestinationClient) => Promise<void>) {
-  const client = ga4.create({ name: 'ga', settings: { measurementId: 'G-TEST123', endpoint: api.base, ...settings }, credentials: { apiSecret: SECRET }, timeoutMs: 2000 });
-  try {
-    await fn(client);
-  } finally {
-    await client.close?.();
-  }
+function withClient(settings: Partial<Ga4Settings>, fn: (c: DestinationClient) => Promise<void>) {
+  return withDestination(ga4, { name: 'ga', settings: { measurementId: 'G-TEST123', endpoint: api.base, ...settings }, credentials: { apiSecret: SECRET }, timeoutMs: 2000 }, fn);
 }
-const send = (c: DestinationClient, batch: OutboundEvent[]) => c.send(batch, AbortSignal.timeout(5000));
-const errorOf = (r: SendResult | undefined) => (r && !r.ok ? r.error : undefined);
 
 describe('ga4 destination against a local Measurement Protocol endpoint', () => {
   it('posts to /mp/collect with measurement_id and api_secret in the query and the events in a JSON body', async () => {

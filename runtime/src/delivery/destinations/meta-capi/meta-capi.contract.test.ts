@@ -1,8 +1,9 @@
 import { createHmac } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DestinationClient, OutboundEvent, SendResult } from '../../types.ts';
+import { describe, expect, it } from 'vitest';
+import { useFakeApi } from '../../contract/hooks.suite.ts';
+import { bodyOf, errorOf, send, withDestination } from '../../contract/index.ts';
+import type { DestinationClient, OutboundEvent } from '../../types.ts';
 import { metaCapi, type MetaCapiSettings } from './index.ts';
-import { bodyOf, startLocalApi, type LocalApi } from './local-api.ts';
 
 /**
  * Meta's Conversions API as documented: POST /<version>/<pixel>/events?access_token=…,
@@ -12,12 +13,7 @@ import { bodyOf, startLocalApi, type LocalApi } from './local-api.ts';
  */
 type Body = { data: Array<{ event_name: string; event_id: string; event_time: number }>; test_event_code?: string };
 
-let api: LocalApi;
-beforeAll(async () => {
-  api = await startLocalApi();
-});
-afterAll(() => api.close());
-beforeEach(() => api.reset());
+const api = useFakeApi();
 
 const TOKEN = 'EAAGtok3n-secret';
 const graphError = (code: number, extra: Record<string, unknown> = {}) => JSON.stringify({ error: { message: `error ${code}`, type: 'OAuthException', code, fbtrace_id: 'Az1', ...extra } });
@@ -29,16 +25,9 @@ const event = (id: string, name = 'Purchase', time = now()): OutboundEvent => ({
   payload: { event_name: name, event_time: time, event_id: id, action_source: 'website', user_data: { em: 'a'.repeat(64) } },
 });
 
-async function withClient(fn: (c: DestinationClient) => Promise<void>, settings: Partial<MetaCapiSettings> = {}, credentials: Record<string, string> = { accessToken: TOKEN }) {
-  const client = metaCapi.create({ name: 'meta', settings: { pixelId: '1234567890', baseUrl: api.base, ...settings }, credentials, timeoutMs: 2000 });
-  try {
-    await fn(client);
-  } finally {
-    await client.close?.();
-  }
+function withClient(fn: (c: DestinationClient) => Promise<void>, settings: Partial<MetaCapiSettings> = {}, credentials: Record<string, string> = { accessToken: TOKEN }) {
+  return withDestination(metaCapi, { name: 'meta', settings: { pixelId: '1234567890', baseUrl: api.base, ...settings }, credentials, timeoutMs: 2000 }, fn);
 }
-const send = (c: DestinationClient, batch: OutboundEvent[]) => c.send(batch, AbortSignal.timeout(5000));
-const errorOf = (r: SendResult | undefined) => (r && !r.ok ? r.error : undefined);
 const accept = (n: number) => ({ status: 200, body: JSON.stringify({ events_received: n, messages: [], fbtrace_id: 'Az1' }) });
 
 describe('meta-capi against a local Conversions API', () => {

@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DestinationClient, OutboundEvent, SendResult } from '../../types.ts';
-import { basicCredentials, startFakeApi, type FakeApi, type SeenRequest } from '../segment/api.fixture.ts';
+import { describe, expect, it } from 'vitest';
+import { useFakeApi } from '../../contract/hooks.suite.ts';
+import { basicCredentials, errorOf, type SeenRequest, send, withDestination } from '../../contract/index.ts';
+import type { DestinationClient, OutboundEvent } from '../../types.ts';
 import { mixpanel, type MixpanelSettings } from './index.ts';
 
 /**
@@ -8,15 +9,7 @@ import { mixpanel, type MixpanelSettings } from './index.ts';
  * credentials (service account with project_id, or the project token), 2,000 events per
  * request, and per-event failures in a 400's failed_records.
  */
-let api: FakeApi;
-beforeAll(async () => {
-  api = await startFakeApi();
-});
-afterAll(() => api.close());
-beforeEach(() => {
-  api.reset();
-  api.answer = (req) => ({ status: 200, body: JSON.stringify({ code: 200, num_records_imported: eventsOf(req).length, status: 'OK' }) });
-});
+const api = useFakeApi((req) => ({ status: 200, body: JSON.stringify({ code: 200, num_records_imported: eventsOf(req).length, status: 'OK' }) }));
 
 type MpEvent = { event: string; properties: { time: number; distinct_id: string; $insert_id: string } & Record<string, unknown> };
 const eventsOf = (req: SeenRequest) => req.json as MpEvent[];
@@ -26,17 +19,10 @@ const event = (id: string, props: Record<string, unknown> = {}): OutboundEvent =
   payload: { event: 'Signed Up', properties: { time: 1714557600000, distinct_id: 'user-1', $insert_id: id, plan: 'pro', ...props } },
 });
 
-async function withClient(settings: Partial<MixpanelSettings>, credentials: Record<string, string>, fn: (c: DestinationClient) => Promise<void>) {
-  const client = mixpanel.create({ name: 'mp', settings: { endpoint: api.base, ...settings }, credentials, timeoutMs: 2000 });
-  try {
-    await fn(client);
-  } finally {
-    await client.close?.();
-  }
+function withClient(settings: Partial<MixpanelSettings>, credentials: Record<string, string>, fn: (c: DestinationClient) => Promise<void>) {
+  return withDestination(mixpanel, { name: 'mp', settings: { endpoint: api.base, ...settings }, credentials, timeoutMs: 2000 }, fn);
 }
 const TOKEN = { projectToken: 'mp-project-token-1' };
-const send = (c: DestinationClient, batch: OutboundEvent[]) => c.send(batch, AbortSignal.timeout(5000));
-const errorOf = (r: SendResult | undefined) => (r && !r.ok ? r.error : undefined);
 
 describe('mixpanel destination against a local Import API', () => {
   it('posts a JSON array to /import?strict=1 with the project token as Basic user', async () => {

@@ -1,19 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DestinationClient, OutboundEvent, SendResult } from '../../types.ts';
-import { basicCredentials, startFakeApi, type FakeApi } from './api.fixture.ts';
+import { describe, expect, it } from 'vitest';
+import { useFakeApi } from '../../contract/hooks.suite.ts';
+import { basicCredentials, errorOf, send, withDestination } from '../../contract/index.ts';
+import type { DestinationClient, OutboundEvent } from '../../types.ts';
 import { segment } from './index.ts';
 import { MAX_REQUEST_BYTES } from './request.ts';
 
 /** Segment's HTTP Tracking API as documented: POST /v1/batch, Basic write key, 500 KB per request, 32 KB per event. */
-let api: FakeApi;
-beforeAll(async () => {
-  api = await startFakeApi();
-});
-afterAll(() => api.close());
-beforeEach(() => {
-  api.reset();
-  api.answer = () => ({ status: 200, body: '{"success":true}' });
-});
+const api = useFakeApi(() => ({ status: 200, body: '{"success":true}' }));
 
 const WRITE_KEY = 'seg-write-key-1';
 const event = (id: string, extra: Record<string, unknown> = {}): OutboundEvent => {
@@ -21,16 +14,9 @@ const event = (id: string, extra: Record<string, unknown> = {}): OutboundEvent =
   return { messageId: id, event: e, payload: e };
 };
 
-async function withClient(fn: (c: DestinationClient) => Promise<void>) {
-  const client = segment.create({ name: 'seg', settings: { endpoint: api.base }, credentials: { writeKey: WRITE_KEY }, timeoutMs: 2000 });
-  try {
-    await fn(client);
-  } finally {
-    await client.close?.();
-  }
+function withClient(fn: (c: DestinationClient) => Promise<void>) {
+  return withDestination(segment, { name: 'seg', settings: { endpoint: api.base }, credentials: { writeKey: WRITE_KEY }, timeoutMs: 2000 }, fn);
 }
-const send = (c: DestinationClient, batch: OutboundEvent[]) => c.send(batch, AbortSignal.timeout(5000));
-const errorOf = (r: SendResult | undefined) => (r && !r.ok ? r.error : undefined);
 
 describe('segment destination against a local Tracking API', () => {
   it('posts the batch to /v1/batch with Basic write-key auth and JSON', async () => {

@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DestinationClient, OutboundEvent, SendResult } from '../../types.ts';
-import { bodyOf, startLocalApi, type LocalApi } from '../meta-capi/local-api.ts';
+import { describe, expect, it } from 'vitest';
+import { useFakeApi } from '../../contract/hooks.suite.ts';
+import { bodyOf, errorOf, send, withDestination } from '../../contract/index.ts';
+import type { DestinationClient, OutboundEvent } from '../../types.ts';
 import { slack } from './index.ts';
 
 /**
@@ -10,12 +11,7 @@ import { slack } from './index.ts';
  * (no_service, channel_not_found), 410 (channel_is_archived), 500 (rollup_error), and 429
  * with Retry-After when posting faster than about one message a second.
  */
-let api: LocalApi;
-beforeAll(async () => {
-  api = await startLocalApi();
-});
-afterAll(() => api.close());
-beforeEach(() => api.reset());
+const api = useFakeApi();
 
 const SECRET_PATH = '/services/T0001/B0002/sEcReTtOkEn42';
 const event = (id: string, extra: Record<string, unknown> = {}): OutboundEvent => {
@@ -23,16 +19,9 @@ const event = (id: string, extra: Record<string, unknown> = {}): OutboundEvent =
   return { messageId: id, event: e, payload: e };
 };
 
-async function withClient(fn: (c: DestinationClient) => Promise<void>, template?: string) {
-  const client = slack.create({ name: 'sales', settings: template === undefined ? {} : { template }, credentials: { webhookUrl: `${api.base}${SECRET_PATH}` }, timeoutMs: 2000 });
-  try {
-    await fn(client);
-  } finally {
-    await client.close?.();
-  }
+function withClient(fn: (c: DestinationClient) => Promise<void>, template?: string) {
+  return withDestination(slack, { name: 'sales', settings: template === undefined ? {} : { template }, credentials: { webhookUrl: `${api.base}${SECRET_PATH}` }, timeoutMs: 2000 }, fn);
 }
-const send = (c: DestinationClient, batch: OutboundEvent[]) => c.send(batch, AbortSignal.timeout(5000));
-const errorOf = (r: SendResult | undefined) => (r && !r.ok ? r.error : undefined);
 const plain = (status: number, body: string, headers: Record<string, string> = {}) => ({ status, body, headers: { 'content-type': 'text/plain', ...headers } });
 
 describe('slack against a local incoming webhook', () => {

@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DestinationClient, OutboundEvent, SendResult } from '../../types.ts';
-import { bodyOf, startLocalApi, type LocalApi } from '../meta-capi/local-api.ts';
+import { describe, expect, it } from 'vitest';
+import { useFakeApi } from '../../contract/hooks.suite.ts';
+import { bodyOf, errorOf, send, withDestination } from '../../contract/index.ts';
+import type { DestinationClient, OutboundEvent } from '../../types.ts';
 import { tiktok, type TikTokSettings } from './index.ts';
 
 /**
@@ -12,12 +13,7 @@ import { tiktok, type TikTokSettings } from './index.ts';
  */
 type Body = { event_source: string; event_source_id: string; test_event_code?: string; data: Array<{ event: string; event_id: string }> };
 
-let api: LocalApi;
-beforeAll(async () => {
-  api = await startLocalApi();
-});
-afterAll(() => api.close());
-beforeEach(() => api.reset());
+const api = useFakeApi();
 
 const TOKEN = 'tt-access-token-77';
 const reply = (code: number, message: string) => ({ status: 200, body: JSON.stringify({ code, message, request_id: '202405011000', data: {} }) });
@@ -27,16 +23,9 @@ const event = (id: string, name = 'CompletePayment'): OutboundEvent => ({
   payload: { event: name, event_time: 1_714_557_600, event_id: id, user: { external_id: 'h' } },
 });
 
-async function withClient(fn: (c: DestinationClient) => Promise<void>, settings: Partial<TikTokSettings> = {}) {
-  const client = tiktok.create({ name: 'tt', settings: { eventSourceId: 'CPIXEL42', baseUrl: api.base, ...settings }, credentials: { accessToken: TOKEN }, timeoutMs: 2000 });
-  try {
-    await fn(client);
-  } finally {
-    await client.close?.();
-  }
+function withClient(fn: (c: DestinationClient) => Promise<void>, settings: Partial<TikTokSettings> = {}) {
+  return withDestination(tiktok, { name: 'tt', settings: { eventSourceId: 'CPIXEL42', baseUrl: api.base, ...settings }, credentials: { accessToken: TOKEN }, timeoutMs: 2000 }, fn);
 }
-const send = (c: DestinationClient, batch: OutboundEvent[]) => c.send(batch, AbortSignal.timeout(5000));
-const errorOf = (r: SendResult | undefined) => (r && !r.ok ? r.error : undefined);
 
 describe('tiktok against a local Events API', () => {
   it('posts the documented request: track path, Access-Token header, source and data envelope', async () => {

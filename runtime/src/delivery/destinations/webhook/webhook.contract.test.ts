@@ -1,73 +1,21 @@
 import { createHmac } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DestinationClient, OutboundEvent, SendResult } from '../../types.ts';
+import { describe, expect, it } from 'vitest';
+import { useFakeApi } from '../../contract/hooks.suite.ts';
+import { errorOf, FakeApi, send, withDestination } from '../../contract/index.ts';
+import type { DestinationClient, OutboundEvent } from '../../types.ts';
 import { webhook, type WebhookSettings } from './index.ts';
 
 /** A real endpoint on 127.0.0.1 that keeps the raw bytes of each request and answers as scripted. */
-interface Seen {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  raw: Buffer;
-  socket: string;
-}
-type Answer = { status: number; headers?: Record<string, string>; body?: string; delayMs?: number };
-
-let server: Server;
-let base: string;
-let seen: Seen[] = [];
-let answer: (req: Seen) => Answer = () => ({ status: 200 });
-
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const s: Seen = {
-        method: req.method ?? '',
-        url: req.url ?? '',
-        headers: req.headers,
-        raw: Buffer.concat(chunks),
-        socket: `${req.socket.remotePort}`,
-      };
-      seen.push(s);
-      const a = answer(s);
-      setTimeout(() => {
-        if (res.destroyed) return;
-        res.writeHead(a.status, { 'content-type': 'application/json', ...a.headers });
-        res.end(a.body ?? '{}');
-      }, a.delayMs ?? 0);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
-beforeEach(() => {
-  seen = [];
-  answer = () => ({ status: 200 });
-});
+const api = useFakeApi();
 
 const event = (id: string, extra: Record<string, unknown> = {}): OutboundEvent => {
   const e = { type: 'track' as const, event: 'Order Completed', messageId: id, timestamp: '2024-05-01T10:00:00.000Z', receivedAt: '2024-05-01T10:00:00.000Z', ...extra };
   return { messageId: id, event: e, payload: e };
 };
 
-async function withClient(settings: Partial<WebhookSettings>, credentials: Record<string, string>, fn: (c: DestinationClient) => Promise<void>, timeoutMs = 2000) {
-  const client = webhook.create({ name: 'hook', settings: { url: `${base}/hook`, ...settings }, credentials, timeoutMs });
-  try {
-    await fn(client);
-  } finally {
-    await client.close?.();
-  }
+function withClient(settings: Partial<WebhookSettings>, credentials: Record<string, string>, fn: (c: DestinationClient) => Promise<void>, timeoutMs = 2000) {
+  return withDestination(webhook, { name: 'hook', settings: { url: `${api.base}/hook`, ...settings }, credentials, timeoutMs }, fn);
 }
-const send = (c: DestinationClient, batch: OutboundEvent[], timeoutMs = 2000) => c.send(batch, AbortSignal.timeout(timeoutMs));
-const errorOf = (r: SendResult | undefined) => (r && !r.ok ? r.error : undefined);
 
 describe('webhook destination against a real HTTP server', () => {
   it('posts one JSON event per request by default', async () => {
@@ -75,8 +23,8 @@ describe('webhook destination against a real HTTP server', () => {
       const results = await send(c, [event('a')]);
       expect(results).toEqual([{ ok: true }]);
     });
-    expect(seen).toHaveLength(1);
-    const [req] = seen;
+    expect(api.seen).toHaveLength(1);
+    const [req] = api.seen;
     expect(req!.method).toBe('POST');
     expect(req!.url).toBe('/hook');
     expect(req!.headers['content-type']).toBe('application/json');
@@ -97,8 +45,8 @@ describe('webhook destination against a real HTTP server', () => {
       const results = await send(c, [event('a', { properties: { name: 'Zoë ✓' } }), event('b')]);
       expect(results).toEqual([{ ok: true }, { ok: true }]);
     });
-    expect(seen).toHaveLength(1);
-    const [req] = seen;
+    expect(api.seen).toHaveLength(1);
+    const [req] = api.seen;
     expect(req!.method).toBe('PUT');
     expect(req!.headers['x-team']).toBe('growth');
     expect(req!.headers.authorization).toBe('Bearer t0ken-abc');
@@ -113,18 +61,18 @@ describe('webhook destination against a real HTTP server', () => {
     await withClient({ signing: { secretKey: 'k', header: 'X-Hub-Signature-256' } }, { k: 'key-1' }, async (c) => {
       await send(c, [event('a')]);
     });
-    expect(seen[0]!.headers['x-hub-signature-256']).toBe(`sha256=${createHmac('sha256', 'key-1').update(seen[0]!.raw).digest('hex')}`);
-    expect(seen[0]!.headers['x-sluice-signature']).toBeUndefined();
+    expect(api.seen[0]!.headers['x-hub-signature-256']).toBe(`sha256=${createHmac('sha256', 'key-1').update(api.seen[0]!.raw).digest('hex')}`);
+    expect(api.seen[0]!.headers['x-sluice-signature']).toBeUndefined();
   });
 
   it('sends one request per event and fails only the events whose request failed', async () => {
-    answer = (req) => (req.raw.toString().includes('"b"') ? { status: 503, body: 'busy' } : { status: 200 });
+    api.answer = (req) => (req.raw.toString().includes('"b"') ? { status: 503, body: 'busy' } : { status: 200 });
     await withClient({}, {}, async (c) => {
       const results = await send(c, [event('a'), event('b'), event('c')]);
       expect(results.map((r) => r.ok)).toEqual([true, false, true]);
       expect(errorOf(results[1])).toMatchObject({ kind: 'retryable', status: 503, bodyExcerpt: 'busy' });
     });
-    expect(seen).toHaveLength(3);
+    expect(api.seen).toHaveLength(3);
   });
 
   it.each([
@@ -137,7 +85,7 @@ describe('webhook destination against a real HTTP server', () => {
     [429, 'retryable'],
     [500, 'retryable'],
   ])('classifies %i as %s, with a body excerpt free of secrets', async (status, kind) => {
-    answer = () => ({ status, body: JSON.stringify({ error: 'nope', token: 'Bearer sekrit-9' }) });
+    api.answer = () => ({ status, body: JSON.stringify({ error: 'nope', token: 'Bearer sekrit-9' }) });
     await withClient({ batch: true, headersFromSecret: { Authorization: 'auth' } }, { auth: 'Bearer sekrit-9' }, async (c) => {
       const [r] = await send(c, [event('a')]);
       const err = errorOf(r);
@@ -149,7 +97,7 @@ describe('webhook destination against a real HTTP server', () => {
   });
 
   it('passes Retry-After on', async () => {
-    answer = () => ({ status: 429, headers: { 'retry-after': '7' } });
+    api.answer = () => ({ status: 429, headers: { 'retry-after': '7' } });
     await withClient({ batch: true }, {}, async (c) => {
       const [r] = await send(c, [event('a')]);
       expect(errorOf(r)).toMatchObject({ kind: 'retryable', status: 429, retryAfterMs: 7000 });
@@ -157,7 +105,7 @@ describe('webhook destination against a real HTTP server', () => {
   });
 
   it('turns a request with no answer before the timeout into a retryable timeout', async () => {
-    answer = () => ({ status: 200, delayMs: 1000 });
+    api.answer = () => ({ status: 200, delayMs: 1000 });
     await withClient({ batch: true }, {}, async (c) => {
       const t0 = performance.now();
       const [r] = await send(c, [event('a')], 150);
@@ -167,10 +115,9 @@ describe('webhook destination against a real HTTP server', () => {
   });
 
   it('turns a refused connection into a retryable network error without the query string', async () => {
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise((resolve) => closed.close(resolve));
+    const closed = await new FakeApi().start();
+    const { port } = new URL(closed.base);
+    await closed.close();
     const client = webhook.create({ name: 'hook', settings: { url: `http://127.0.0.1:${port}/x?api_key=qs-secret` }, credentials: {}, timeoutMs: 1000 });
     const [r] = await send(client, [event('a')]);
     await client.close?.();
@@ -182,6 +129,6 @@ describe('webhook destination against a real HTTP server', () => {
     await withClient({ batch: true }, {}, async (c) => {
       for (let i = 0; i < 5; i++) await send(c, [event(`k${i}`)]);
     });
-    expect(new Set(seen.map((s) => s.socket)).size).toBe(1);
+    expect(new Set(api.seen.map((s) => s.socket)).size).toBe(1);
   });
 });
