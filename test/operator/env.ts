@@ -130,7 +130,7 @@ export async function spawnOperator(kubeconfig: string, identity: string, extra:
       join(REPO_ROOT, 'runtime/src/cli/main.ts'),
       'operator',
       `--kubeconfig=${kubeconfig}`,
-      '--lease-namespace=default',
+      ...(extra.some((a) => a.startsWith('--lease-namespace')) ? [] : ['--lease-namespace=default']),
       `--metrics-port=${metricsPort}`,
       `--health-port=${healthPort}`,
       '--bind-address=127.0.0.1',
