@@ -34,7 +34,19 @@ export interface StreamSettings {
   replicas: number;
 }
 
-type DesiredStream = Pick<StreamConfig, 'name' | 'subjects' | 'description' | 'storage' | 'retention' | 'discard' | 'max_age' | 'duplicate_window' | 'num_replicas'>;
+/**
+ * Settings every process derives the same JetStream objects from (runtime pods and the
+ * operator alike), so no two of them keep rewriting each other's configuration.
+ */
+export const NATS_DEFAULTS = {
+  prefix: 'SLUICE',
+  replicas: 1,
+  duplicateWindowMs: 10 * MINUTE_MS,
+  deadLetterRetentionMs: 7 * DAY_MS,
+  maxAckPending: 20_000,
+} as const;
+
+export type DesiredStream = Pick<StreamConfig, 'name' | 'subjects' | 'description' | 'storage' | 'retention' | 'discard' | 'max_age' | 'duplicate_window' | 'num_replicas'>;
 
 function stream(name: string, subjects: string[], description: string, maxAgeMs: number, s: StreamSettings): DesiredStream {
   return {
@@ -79,7 +91,7 @@ export interface ConsumerSettings {
   replicas: number;
 }
 
-type DesiredConsumer = Pick<ConsumerConfig, 'durable_name' | 'description' | 'ack_policy' | 'ack_wait' | 'deliver_policy' | 'filter_subject' | 'max_ack_pending' | 'max_deliver' | 'replay_policy' | 'num_replicas'> &
+export type DesiredConsumer = Pick<ConsumerConfig, 'durable_name' | 'description' | 'ack_policy' | 'ack_wait' | 'deliver_policy' | 'filter_subject' | 'max_ack_pending' | 'max_deliver' | 'replay_policy' | 'num_replicas'> &
   Partial<Pick<ConsumerConfig, 'opt_start_time'>>;
 
 /**

@@ -11,12 +11,13 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from '../types.ts';
-import { DAY_MS, LIMITS, MINUTE_MS, checkCount, checkName, consumerConfig, listLimit, quarantineStreamConfig, sourceStreamConfig, type StreamSettings } from './decide.ts';
+import { MAX_RETENTION_MS, ensureSourceStreams, removeDestination, removeSource, type AdminContext } from './admin.ts';
+import { DAY_MS, LIMITS, NATS_DEFAULTS, checkCount, checkName, consumerConfig, listLimit, type StreamSettings } from './decide.ts';
 import { Holding } from './holding.ts';
 import { Link, isMissing, orMissing } from './link.ts';
 import { Names, token, type Token } from './names.ts';
 import { publishAll, type Outbound } from './publish.ts';
-import { ensureConsumer, ensureStream, streamNames } from './streams.ts';
+import { ensureConsumer } from './streams.ts';
 import { NatsSubscription, type ConsumerKey, type SubscriptionHost } from './subscription.ts';
 
 export interface NatsBusOptions {
@@ -69,7 +70,7 @@ export interface NatsBus extends Bus {
  * destination's second (replay) consumer reads; other destinations never see it.
  */
 export async function openNatsBus(opts: NatsBusOptions): Promise<NatsBus> {
-  const names = new Names(opts.prefix ?? 'SLUICE');
+  const names = new Names(opts.prefix ?? NATS_DEFAULTS.prefix);
   checkOptions(opts);
   const link = await Link.open({
     servers: opts.servers,
@@ -101,7 +102,6 @@ function checkOptions(o: NatsBusOptions): void {
 const encoder = new TextEncoder();
 /** Room for the subject, reply and headers next to the payload in one protocol message. */
 const MESSAGE_OVERHEAD = 512;
-const MAX_RETENTION_MS = 100 * 365 * DAY_MS;
 
 class JetStreamBus implements NatsBus, SubscriptionHost {
   readonly engine = 'nats' as const;
@@ -113,6 +113,7 @@ class JetStreamBus implements NatsBus, SubscriptionHost {
   readonly #streams: StreamSettings;
   readonly #maxAckPending: number;
   readonly #holding: Holding;
+  readonly #admin: AdminContext;
   /** Sources known to exist: ensured here, or found on the server. */
   readonly #known = new Map<string, Token>();
 
@@ -122,9 +123,10 @@ class JetStreamBus implements NatsBus, SubscriptionHost {
     this.#clock = opts.now ?? Date.now;
     this.#log = opts.log;
     this.replayPollMs = opts.replayPollMs ?? 1_000;
-    this.#maxAckPending = opts.maxAckPending ?? 20_000;
-    this.#streams = { duplicateWindowMs: opts.duplicateWindowMs ?? 10 * MINUTE_MS, replicas: opts.replicas ?? 1 };
-    this.#holding = new Holding({ link, names, streams: this.#streams, deadLetterRetentionMs: opts.deadLetterRetentionMs ?? 7 * DAY_MS });
+    this.#maxAckPending = opts.maxAckPending ?? NATS_DEFAULTS.maxAckPending;
+    this.#streams = { duplicateWindowMs: opts.duplicateWindowMs ?? NATS_DEFAULTS.duplicateWindowMs, replicas: opts.replicas ?? NATS_DEFAULTS.replicas };
+    this.#holding = new Holding({ link, names, streams: this.#streams, deadLetterRetentionMs: opts.deadLetterRetentionMs ?? NATS_DEFAULTS.deadLetterRetentionMs });
+    this.#admin = { link, names, streams: this.#streams, holding: this.#holding };
   }
 
   get connected(): boolean {
@@ -136,16 +138,7 @@ class JetStreamBus implements NatsBus, SubscriptionHost {
   }
 
   async ensureSource(source: string, opts: { retentionMs: number }): Promise<void> {
-    const doing = `ensuring source ${source}`;
-    this.link.guard(doing);
-    checkName('source', source);
-    const retentionMs = checkCount('retention', opts.retentionMs, 1, MAX_RETENTION_MS);
-    const tok = token(source);
-    const n = this.#names;
-    await Promise.all([
-      ensureStream(this.link, doing, sourceStreamConfig(n.sourceStream(tok), [n.eventSubject(tok), n.replaySubjects(tok)], source, retentionMs, this.#streams)),
-      ensureStream(this.link, doing, quarantineStreamConfig(n.quarantineStream(tok), n.quarantineSubject(tok), source, retentionMs, this.#streams)),
-    ]);
+    const tok = await ensureSourceStreams(this.#admin, source, opts.retentionMs);
     this.#known.set(source, tok);
   }
 
@@ -232,40 +225,12 @@ class JetStreamBus implements NatsBus, SubscriptionHost {
   }
 
   deleteSource(source: string): Promise<void> {
-    const doing = `deleting source ${source}`;
-    return this.#run(doing, async () => {
-      checkName('source', source);
-      const tok = token(source);
-      this.#known.delete(source);
-      await this.link.api(doing, (jsm) =>
-        Promise.all([orMissing(jsm.streams.delete(this.#names.sourceStream(tok))), orMissing(jsm.streams.delete(this.#names.quarantineStream(tok)))]),
-      );
-      await this.#holding.forgetSource(tok, source);
-    });
+    this.#known.delete(source);
+    return removeSource(this.#admin, source);
   }
 
   deleteDestination(destination: string): Promise<void> {
-    const doing = `deleting destination ${destination}`;
-    return this.#run(doing, async () => {
-      checkName('destination', destination);
-      const dest = token(destination);
-      const n = this.#names;
-      await this.link.api(doing, async (jsm) => {
-        const streams = await streamNames(jsm, n.allEvents);
-        await Promise.all(
-          streams.map(async (stream) => {
-            const source = n.sourceOf(stream);
-            if (!source) return;
-            await Promise.all([
-              orMissing(jsm.consumers.delete(stream, n.consumer(dest, source))),
-              orMissing(jsm.consumers.delete(stream, n.replayConsumer(dest, source))),
-              orMissing(jsm.streams.purge(stream, { filter: n.replaySubject(source, dest) })),
-            ]);
-          }),
-        );
-      });
-      await this.#holding.deleteDeadLetters(dest, destination);
-    });
+    return removeDestination(this.#admin, destination);
   }
 
   async close(): Promise<void> {
