@@ -1,6 +1,7 @@
 import type { Bus } from '../bus/types.ts';
 import type { RuntimeConfig } from '../config.ts';
-import { createIngest } from '../ingest/index.ts';
+import { createIngest, type Ingest } from '../ingest/index.ts';
+import { sourceBody, sourceHints, type PodStats } from '../observe/feedback/index.ts';
 import { ViolationSampler } from '../observe/violations.ts';
 import { parseDuration } from '../util/duration.ts';
 import { startRuntimeProcess, type Role, type RuntimeProcess, type RuntimeProcessOptions } from './process.ts';
@@ -16,7 +17,7 @@ export interface IngestProcessOptions extends RuntimeProcessOptions {
 export function startIngestProcess(opts: IngestProcessOptions): Promise<RuntimeProcess> {
   const role: Role = {
     name: 'ingest',
-    async start(bus, metrics, loaded) {
+    async start(bus, metrics, loaded, stats) {
       await ensureSources(bus, loaded.config);
       const violations = new ViolationSampler();
       const ingest = createIngest({
@@ -26,11 +27,13 @@ export function startIngestProcess(opts: IngestProcessOptions): Promise<RuntimeP
         sources: loaded.config.sources,
         ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
       });
+      await serveStats(stats, ingest, violations, loaded.config);
       return {
         handle: (req, res) => ingest.handle(req, res),
         async apply(next) {
           await ensureSources(bus, next.config);
           ingest.reload(next.config.sources);
+          await serveStats(stats, ingest, violations, next.config);
         },
         status: () => {
           const stats = ingest.stats();
@@ -41,6 +44,24 @@ export function startIngestProcess(opts: IngestProcessOptions): Promise<RuntimeP
     },
   };
   return startRuntimeProcess(role, opts);
+}
+
+/** A stats series per Source of the config, read from the ingest's counts and the violation sampler. */
+function serveStats(stats: PodStats | undefined, ingest: Ingest, violations: ViolationSampler, config: RuntimeConfig): Promise<void> {
+  if (!stats) return Promise.resolve();
+  return stats.serve(
+    'source',
+    config.sources.map((source) => {
+      const hints = sourceHints(source);
+      return {
+        name: source.name,
+        snapshot: () => {
+          const s = ingest.stats()[source.name];
+          return s && sourceBody(source.name, s, violations, hints);
+        },
+      };
+    }),
+  );
 }
 
 async function ensureSources(bus: Bus, config: RuntimeConfig): Promise<void> {

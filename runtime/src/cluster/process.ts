@@ -1,8 +1,11 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { hostname } from 'node:os';
+import { openNatsStatsChannel } from '../bus/nats/stats.ts';
 import type { Bus } from '../bus/types.ts';
 import { createRuntimeServer, listen, sendJson } from '../cli/server.ts';
+import { lazyStatsChannel, PodStats } from '../observe/feedback/index.ts';
 import { createMetrics, type Metrics } from '../observe/metrics.ts';
-import { openBus } from './bus-url.ts';
+import { openBus, parseBusUrl } from './bus-url.ts';
 import { ConfigWatcher, loadConfig, type LoadedConfig } from './reload.ts';
 
 /** One JSON line per record on stderr, like the operator's logs. */
@@ -25,13 +28,18 @@ export interface RuntimeProcessOptions {
   /** Bounds the wait for requests in flight once the server stops accepting (default 20 s). */
   drainTimeoutMs?: number;
   log?: RuntimeLog;
+  /** How often stats go to the operator (default 5 s). */
+  statsIntervalMs?: number;
 }
 
 /** What a role (ingest, deliver) runs on top of the shared process. */
 export interface Role {
   readonly name: 'ingest' | 'deliver';
-  /** Starts serving `loaded`; called once the bus is open. */
-  start(bus: Bus, metrics: Metrics, loaded: LoadedConfig): Promise<RoleRunning>;
+  /**
+   * Starts serving `loaded`; called once the bus is open. `stats` (on a NATS bus) publishes
+   * what the pod serves for the operator: the role calls stats.serve on start and reload.
+   */
+  start(bus: Bus, metrics: Metrics, loaded: LoadedConfig, stats?: PodStats): Promise<RoleRunning>;
 }
 
 export interface RoleRunning {
@@ -67,6 +75,7 @@ export async function startRuntimeProcess(role: Role, opts: RuntimeProcessOption
   let ready = false;
   let stopping = false;
   const opened = new AbortController();
+  const stats = podStats(role.name, opts, initial.rendered.namespace, log);
 
   const server: Server = createRuntimeServer({
     metrics,
@@ -112,7 +121,7 @@ export async function startRuntimeProcess(role: Role, opts: RuntimeProcessOption
     }
     if (!bus || opened.signal.aborted) return;
     // The newest files, in case they changed while the bus was connecting.
-    running = await role.start(bus, metrics, loadConfig(opts.configPath, opts.secretsDir));
+    running = await role.start(bus, metrics, loadConfig(opts.configPath, opts.secretsDir), stats?.pod);
     watcher.start();
     await watcher.check();
     if (!stopping) {
@@ -136,10 +145,45 @@ export async function startRuntimeProcess(role: Role, opts: RuntimeProcessOption
       await closeServer(server, opts.drainTimeoutMs ?? 20_000);
       await starting.catch(() => undefined);
       await running?.stop();
+      // After the work stopped, so the final snapshots carry the last counts.
+      await stats?.pod.stop();
+      await stats?.channel.close();
       await bus?.close();
       log('info', 'stopped');
     },
   };
+}
+
+/**
+ * Stats for the operator go over core NATS on their own connection, opened when first
+ * needed; pods on the embedded bus have no operator to report to. The pod's name and
+ * namespace come from the downward API (POD_NAME, POD_NAMESPACE), the resources' namespace
+ * from the rendered config.
+ */
+function podStats(role: Role['name'], opts: RuntimeProcessOptions, namespace: string | undefined, log: RuntimeLog) {
+  let target: ReturnType<typeof parseBusUrl>;
+  try {
+    target = parseBusUrl(opts.busUrl);
+  } catch {
+    // Opening the bus reports a bad URL.
+    return undefined;
+  }
+  if (target.engine !== 'nats') return undefined;
+  let warned = false;
+  const onError = (err: Error) => {
+    // The first failure is worth a warning; repeating it every interval says nothing new.
+    log(warned ? 'debug' : 'warn', `publishing stats: ${err.message}; the operator's status of this pod lags until it works`);
+    warned = true;
+  };
+  const channel = lazyStatsChannel(() => openNatsStatsChannel({ servers: target.servers, name: `sluice-${role}-stats` }), { onError });
+  const pod = new PodStats({
+    channel,
+    namespace: namespace ?? (process.env.POD_NAMESPACE || 'default'),
+    pod: process.env.POD_NAME || hostname(),
+    ...(opts.statsIntervalMs !== undefined ? { intervalMs: opts.statsIntervalMs } : {}),
+    onError,
+  });
+  return { channel, pod };
 }
 
 /** Stops accepting, lets requests in flight finish (each answered after its durable write), then cuts what is left. */

@@ -4,18 +4,15 @@
  * a cluster, runtime/src/bus/nats/stats.ts; in-process for tests), and the operator turns
  * them into status and Events (operator/src/feedback).
  *
- * Wiring in an ingest pod (one per Source):
- *   const channel = await openNatsStatsChannel({ servers, prefix });
- *   const pub = startStatsPublisher({
- *     channel, kind: 'source', name, namespace: POD_NAMESPACE, pod: POD_NAME,
- *     snapshot: () => { const s = ingest.stats()[name]; return s && sourceBody(name, s, sampler, sourceHints(runtime)); },
- *   });
- *   …on SIGTERM: await pub.stop(); await channel.close();
- * A delivery pod does the same with kind 'destination' and destinationBody(delivery.stats()[name], destinationHints(runtime)).
+ * Wiring (runtime/src/cluster/process.ts): a PodStats on a lazyStatsChannel over NATS;
+ * `sluice ingest` serves each Source of its config with sourceBody(…), `sluice deliver`
+ * each Destination with destinationBody(…), again on every reload; on SIGTERM the work
+ * stops first, then PodStats.stop() sends the final snapshots.
  */
 export { createMemoryStatsChannel, deliverEncoded, StatsChannelError } from './channel.ts';
 export type { StatsChannel, StatsHandler, StatsSubscribeOptions, StatsSubscription } from './channel.ts';
 export { destinationBody, destinationHints, sourceBody, sourceHints, type DestinationHints, type SourceHints } from './build.ts';
+export { lazyStatsChannel, PodStats, type PodStatsOptions, type Served } from './pod.ts';
 export { DEFAULT_STATS_INTERVAL_MS, startStatsPublisher, type StatsPublisher, type StatsPublisherOptions } from './publisher.ts';
 export { cutText, scrubText } from './scrub.ts';
 export {
