@@ -3,8 +3,11 @@
 // as its own process (`sluice operator`), and the pod runner running the Pods the operator
 // creates (`sluice ingest`, `sluice deliver`) as local processes from their exact spec.
 import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import type { Destination, Source } from '../../operator/src/api/index.ts';
 import { openNatsBus } from '../../runtime/src/bus/nats/index.ts';
+import { Names, token } from '../../runtime/src/bus/nats/names.ts';
 import type { Bus } from '../../runtime/src/bus/types.ts';
 import { startNatsServer, type NatsServer } from '../nats/server.ts';
 import { REPO_ROOT, spawnOperator, startOperatorEnv, type OperatorEnv, type OperatorProcess } from '../operator/env.ts';
@@ -26,6 +29,11 @@ export interface E2E extends OperatorEnv {
   deliverPods(ns: string, destination: string, replicas: number, timeoutMs?: number): Promise<PodProcess[]>;
   /** A Source or Destination's status once `ready` says it is what the test wants. */
   waitStatus<T extends Source | Destination>(ns: string, what: string, ready: (o: T) => boolean, opts?: { timeoutMs?: number; describe?: string }): Promise<T>;
+  /**
+   * Waits until the delivery pods of `destination` have their durable consumer on each Source
+   * stream: from then on a `startFrom: now` Destination gets every event accepted.
+   */
+  waitForConsumers(destination: string, sources: string[], timeoutMs?: number): Promise<void>;
   /** A client of the same NATS server, for what only the bus shows (quarantine, dead letters). */
   bus(): Promise<Bus>;
   /** Recent lines of the operator, the pod runner and each runtime pod, for failure messages. */
@@ -98,6 +106,30 @@ export async function startE2E(): Promise<E2E> {
           },
           { timeoutMs: o.timeoutMs ?? 30_000, intervalMs: 500, what: `${what} status: ${o.describe ?? 'as expected'}`, detail: () => JSON.stringify(last?.status ?? null) },
         );
+      },
+      async waitForConsumers(destination, sources, timeoutMs = 30_000) {
+        const names = new Names('SLUICE');
+        const nc = await connect({ servers: nats.url, name: 'sluice-e2e-consumers' });
+        try {
+          const jsm = await jetstreamManager(nc);
+          const missing = async () => {
+            const out: string[] = [];
+            for (const s of sources) {
+              const info = await jsm.consumers.info(names.sourceStream(token(s)), names.consumer(token(destination), token(s))).catch(() => undefined);
+              if (!info) out.push(s);
+            }
+            return out;
+          };
+          let last: string[] = sources;
+          await waitFor(async () => (last = await missing()).length === 0, {
+            timeoutMs,
+            intervalMs: 200,
+            what: `consumers of destination ${destination}`,
+            detail: () => `missing for sources ${last.join(', ')}`,
+          });
+        } finally {
+          await nc.close();
+        }
       },
       async bus() {
         const b = await openNatsBus({ servers: [nats.url], name: 'sluice-e2e-test' });
