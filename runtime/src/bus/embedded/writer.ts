@@ -24,6 +24,8 @@ export interface WriterStats {
   ops: number;
   /** Longest time the event loop spent in one transaction, ms. */
   maxCommitMs: number;
+  /** Time the event loop spent in transactions, ms, summed. */
+  commitMsTotal: number;
   /** Commits by duration: counts per COMMIT_MS_BUCKETS bound, plus one for longer. */
   commitMsHistogram: number[];
 }
@@ -57,7 +59,7 @@ export class GroupCommitWriter {
   #pendingWeight = 0;
   #scheduled = false;
   #closed = false;
-  readonly stats: WriterStats = { commits: 0, ops: 0, maxCommitMs: 0, commitMsHistogram: new Array<number>(COMMIT_MS_BUCKETS.length + 1).fill(0) };
+  readonly stats: WriterStats = { commits: 0, ops: 0, maxCommitMs: 0, commitMsTotal: 0, commitMsHistogram: new Array<number>(COMMIT_MS_BUCKETS.length + 1).fill(0) };
 
   constructor(db: DatabaseSync, opts: { group: boolean; maxWeight: number; log?: BusLogger }) {
     this.#db = db;
@@ -151,6 +153,7 @@ export class GroupCommitWriter {
     const ms = performance.now() - started;
     this.stats.commits++;
     this.stats.ops += ops.length;
+    this.stats.commitMsTotal += ms;
     if (ms > this.stats.maxCommitMs) this.stats.maxCommitMs = ms;
     let bucket = 0;
     while (bucket < COMMIT_MS_BUCKETS.length && ms > COMMIT_MS_BUCKETS[bucket]!) bucket++;
