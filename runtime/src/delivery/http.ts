@@ -101,36 +101,6 @@ export function resultForResponse(spec: HttpRequestSpec, res: HttpResponse, secr
 }
 
 /**
- * Sends every planned request at once (the engine bounds concurrency per batch) and
- * spreads each answer over the events it carried: one failing request fails only its own
- * events.
- */
-export async function sendPlanned(
-  client: HttpClient,
-  planned: readonly PlannedRequest[],
-  size: number,
-  signal: AbortSignal,
-  secrets: readonly string[],
-): Promise<SendResult[]> {
-  const results = new Array<SendResult>(size);
-  await Promise.all(
-    planned.map(async (p) => {
-      let r: SendResult;
-      try {
-        r = resultForResponse(p.spec, await client.request(p.spec, signal), secrets);
-      } catch (err) {
-        r = { ok: false, error: asDeliveryError(err, secrets) };
-      }
-      for (const i of p.positions) results[i] = r;
-    }),
-  );
-  for (let i = 0; i < size; i++) {
-    results[i] ??= { ok: false, error: new DeliveryError('building requests: the event was not carried by any request', { kind: 'permanent', code: 'unsent' }) };
-  }
-  return results;
-}
-
-/**
  * Any error on its way to logs, status or the dead-letter stream: credential values
  * masked, body excerpt bounded; anything that is not a DeliveryError counts as retryable.
  */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DeliveryError, type SendResult } from '../../types.ts';
-import { chunkPositions, jsonObject, resultOf, shouldSplit } from './split.ts';
+import { DeliveryError, type SendResult } from '../types.ts';
+import { chunkPositions, resultOf, shouldSplit } from './split.ts';
 
 const fail = (kind: DeliveryError['kind']): SendResult => ({ ok: false, error: new DeliveryError('x', { kind }) });
 const success: SendResult = { ok: true };
@@ -48,16 +48,5 @@ describe('resultOf', () => {
     expect(r.error.status).toBeUndefined();
     expect(r.error.code).toBe('40100');
     expect(r.error.message).toBe('sending POST https://api.example.com/e: answered 200: {"code":40100}');
-  });
-});
-
-describe('jsonObject', () => {
-  it.each([
-    ['{"a":1}', { a: 1 }],
-    ['[1]', undefined],
-    ['ok', undefined],
-    ['null', undefined],
-  ])('%s', (body, expected) => {
-    expect(jsonObject(body)).toEqual(expected);
   });
 });

@@ -1,12 +1,11 @@
-import { asDeliveryError, type HttpClient, type HttpResponse } from '../../http.ts';
-import { EXCERPT_LIMIT, describeUrl, redact } from '../../redact.ts';
-import { DeliveryError, type DeliveryErrorKind, type HttpRequestSpec, type SendResult } from '../../types.ts';
+import { asDeliveryError, type HttpClient, type HttpResponse } from '../http.ts';
+import { EXCERPT_LIMIT, describeUrl, redact } from '../redact.ts';
+import { DeliveryError, type DeliveryErrorKind, type HttpRequestSpec, type SendResult } from '../types.ts';
 
 /*
  * Sending batches to APIs that accept or reject a request as a whole (Meta's Conversions
- * API, TikTok's Events API: one invalid event fails every event in the request). Used by
- * the meta-capi, tiktok and slack destinations; it belongs beside http.ts once another
- * type needs it.
+ * API, TikTok's Events API: one invalid event fails every event in the request), halving
+ * rejected requests to isolate the bad events (meta-capi, tiktok, slack).
  */
 
 /** What an API's answer means for the events its request carried. */
@@ -105,16 +104,6 @@ export function resultOf(spec: HttpRequestSpec, res: HttpResponse, classify: (re
       ...(v.code === undefined ? {} : { code: v.code }),
     }),
   };
-}
-
-/** The answer's body as a JSON object, or undefined when it is not one. */
-export function jsonObject(body: string): Record<string, unknown> | undefined {
-  try {
-    const v: unknown = JSON.parse(body);
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Consecutive runs of at most `max` positions, skipping those already decided. */

@@ -1,7 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { HttpClient, maskRequest } from '../../http.ts';
+import { plannedClient } from '../../batching/index.ts';
 import type { DestinationContext, DestinationType } from '../../types.ts';
-import { sendPlan } from '../segment/batching.ts';
 import { LIMITS, buildAmplitudeRequests, type AmplitudeTarget } from './request.ts';
 import { classifyAmplitudeResponse } from './response.ts';
 
@@ -88,17 +87,10 @@ export const amplitude: DestinationType<AmplitudeSettings> = {
   create(ctx: DestinationContext<AmplitudeSettings>) {
     const target = resolveAmplitudeTarget(ctx.settings, ctx.credentials);
     const secrets = Object.values(ctx.credentials);
-    const http = new HttpClient();
-    return {
-      send: (batch, signal) =>
-        sendPlan(http, buildAmplitudeRequests(batch, target), batch.length, signal, secrets, (res, req) =>
-          classifyAmplitudeResponse(res, req, { api: target.api, secrets }),
-        ),
-      preview: (batch) => buildAmplitudeRequests(batch, target).requests.map((p) => maskRequest(p.spec, secrets)),
-      close: () => {
-        http.close();
-        return Promise.resolve();
-      },
-    };
+    return plannedClient({
+      build: (batch) => buildAmplitudeRequests(batch, target),
+      classify: (res, req) => classifyAmplitudeResponse(res, req, { api: target.api, secrets }),
+      secrets,
+    });
   },
 };

@@ -1,7 +1,7 @@
 import { isObject } from '../../../event.ts';
 import type { PlannedRequest } from '../../http.ts';
 import type { OutboundEvent } from '../../types.ts';
-import { packBySize, refusal, type RequestPlan } from '../segment/batching.ts';
+import { packBySize, refusal, type RequestPlan } from '../../batching/index.ts';
 
 export type AmplitudeApi = 'http' | 'batch';
 

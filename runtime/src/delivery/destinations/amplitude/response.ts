@@ -1,7 +1,7 @@
 import { header, parseRetryAfter } from '../../classify.ts';
 import { resultForResponse, type HttpResponse } from '../../http.ts';
 import type { SendResult } from '../../types.ts';
-import { answerError, indicesAfter, listedPositions } from '../segment/batching.ts';
+import { answerError, indicesAfter, listedPositions } from '../../batching/index.ts';
 import type { AmplitudeApi, AmplitudeRequest } from './request.ts';
 
 /**

@@ -1,7 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { HttpClient, maskRequest, resultForResponse } from '../../http.ts';
+import { plannedClient, wholeRequest } from '../../batching/index.ts';
 import type { DestinationContext, DestinationType } from '../../types.ts';
-import { sendPlan } from '../segment/batching.ts';
 import { MAX_EVENTS, buildGa4Requests, type Ga4Target } from './request.ts';
 
 /** Collection hosts: global, and the one that keeps collection in the EU. */
@@ -100,18 +99,6 @@ export const ga4: DestinationType<Ga4Settings> = {
     const target = resolveGa4Target(ctx.settings, ctx.credentials);
     // The API secret travels in the query string, where it may appear percent-encoded.
     const secrets = Object.values(ctx.credentials).flatMap((v) => [...new Set([v, new URLSearchParams({ v }).toString().slice(2)])]);
-    const http = new HttpClient();
-    return {
-      send: (batch, signal) =>
-        sendPlan(http, buildGa4Requests(batch, target), batch.length, signal, secrets, (res, req) => {
-          const result = resultForResponse(req.spec, res, secrets);
-          return req.positions.map(() => result);
-        }),
-      preview: (batch) => buildGa4Requests(batch, target).requests.map((p) => maskRequest(p.spec, secrets)),
-      close: () => {
-        http.close();
-        return Promise.resolve();
-      },
-    };
+    return plannedClient({ build: (batch) => buildGa4Requests(batch, target), classify: wholeRequest(secrets), secrets });
   },
 };

@@ -1,6 +1,6 @@
 import { isObject } from '../../../event.ts';
 import type { OutboundEvent } from '../../types.ts';
-import { packBySize, refusal, type RequestPlan } from '../segment/batching.ts';
+import { packBySize, refusal, type RequestPlan } from '../../batching/index.ts';
 
 /** GA4 settings with defaults applied and the API secret read from the credentials. */
 export interface Ga4Target {

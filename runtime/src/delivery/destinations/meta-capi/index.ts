@@ -1,9 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { HttpClient, maskRequest } from '../../http.ts';
+import { chunkPositions, splittingClient, type SplitPlan } from '../../batching/index.ts';
 import type { DestinationContext, DestinationType, OutboundEvent, SendResult } from '../../types.ts';
 import { MAX_EVENTS_PER_REQUEST, appSecretProof, eventsUrl, metaRequest, rejectLocally, type MetaTarget } from './request.ts';
 import { classifyMetaResponse } from './response.ts';
-import { chunkPositions, sendSplitting, type BatchProtocol } from './split.ts';
 
 export const MetaCapiSettings = Type.Object(
   {
@@ -73,30 +72,14 @@ export const metaCapi: DestinationType<MetaCapiSettings> = {
     const target = resolveMetaTarget(ctx.settings, ctx.credentials);
     // The token travels in the query string, so its URL-encoded form is a secret too.
     const secrets = [...Object.values(ctx.credentials), encodeURIComponent(target.accessToken), target.appSecretProof ?? ''].filter((s) => s.length > 0);
-    const http = new HttpClient();
-    const plan = (batch: readonly OutboundEvent[], now: number) => {
-      const rejected = rejectLocally(batch, now);
-      const groups = chunkPositions(batch.length, MAX_EVENTS_PER_REQUEST, new Set(rejected.keys()));
-      const protocol: BatchProtocol = {
-        request: (positions) => metaRequest(target, positions.map((i) => batch[i]!)),
-        classify: (res) => classifyMetaResponse(res),
+    const plan = (batch: readonly OutboundEvent[]): SplitPlan => {
+      const rejected = rejectLocally(batch, Date.now());
+      return {
+        protocol: { request: (positions) => metaRequest(target, positions.map((i) => batch[i]!)), classify: (res) => classifyMetaResponse(res) },
+        groups: chunkPositions(batch.length, MAX_EVENTS_PER_REQUEST, new Set(rejected.keys())),
+        preset: new Map<number, SendResult>([...rejected].map(([i, error]) => [i, { ok: false, error }])),
       };
-      const preset = new Map<number, SendResult>([...rejected].map(([i, error]) => [i, { ok: false, error }]));
-      return { groups, protocol, preset };
     };
-    return {
-      send: (batch, signal) => {
-        const { groups, protocol, preset } = plan(batch, Date.now());
-        return sendSplitting({ client: http, protocol, groups, size: batch.length, signal, secrets, preset });
-      },
-      preview: (batch) => {
-        const { groups, protocol } = plan(batch, Date.now());
-        return groups.map((g) => maskRequest(protocol.request(g), secrets));
-      },
-      close: () => {
-        http.close();
-        return Promise.resolve();
-      },
-    };
+    return splittingClient({ plan, secrets });
   },
 };

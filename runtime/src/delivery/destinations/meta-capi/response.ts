@@ -1,7 +1,7 @@
 import { classifyHttpStatus, header, parseRetryAfter, type HttpHeaders, MAX_RETRY_AFTER_MS } from '../../classify.ts';
 import type { HttpResponse } from '../../http.ts';
 import type { DeliveryErrorKind } from '../../types.ts';
-import { jsonObject, type Verdict } from './split.ts';
+import { jsonObject, type Verdict } from '../../batching/index.ts';
 
 /**
  * Graph API error codes by what to do about them (Graph API "Handling errors"): throttling

@@ -1,7 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { HttpClient, maskRequest } from '../../http.ts';
+import { plannedClient } from '../../batching/index.ts';
 import type { DestinationContext, DestinationType } from '../../types.ts';
-import { sendPlan } from '../segment/batching.ts';
 import { MAX_EVENTS, buildMixpanelRequests, type MixpanelTarget } from './request.ts';
 import { classifyMixpanelResponse } from './response.ts';
 
@@ -89,15 +88,6 @@ export const mixpanel: DestinationType<MixpanelSettings> = {
   create(ctx: DestinationContext<MixpanelSettings>) {
     const target = resolveMixpanelTarget(ctx.settings, ctx.credentials);
     const secrets = Object.values(ctx.credentials);
-    const http = new HttpClient();
-    return {
-      send: (batch, signal) =>
-        sendPlan(http, buildMixpanelRequests(batch, target), batch.length, signal, secrets, (res, req) => classifyMixpanelResponse(res, req, secrets)),
-      preview: (batch) => buildMixpanelRequests(batch, target).requests.map((p) => maskRequest(p.spec, secrets)),
-      close: () => {
-        http.close();
-        return Promise.resolve();
-      },
-    };
+    return plannedClient({ build: (batch) => buildMixpanelRequests(batch, target), classify: (res, req) => classifyMixpanelResponse(res, req, secrets), secrets });
   },
 };

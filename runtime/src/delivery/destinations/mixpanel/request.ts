@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isObject } from '../../../event.ts';
 import type { OutboundEvent } from '../../types.ts';
-import { packBySize, refusal, type RequestPlan } from '../segment/batching.ts';
+import { packBySize, refusal, type RequestPlan } from '../../batching/index.ts';
 
 /** Mixpanel settings with defaults applied and credentials resolved. */
 export interface MixpanelTarget {

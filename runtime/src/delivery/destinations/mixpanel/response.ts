@@ -1,6 +1,6 @@
 import { resultForResponse, type HttpResponse, type PlannedRequest } from '../../http.ts';
 import type { SendResult } from '../../types.ts';
-import { answerError, jsonObject, listedPositions } from '../segment/batching.ts';
+import { answerError, jsonObject, listedPositions } from '../../batching/index.ts';
 
 /**
  * One result per event of the request. /import with strict=1 ingests every event that

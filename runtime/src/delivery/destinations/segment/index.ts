@@ -1,7 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { HttpClient, maskRequest } from '../../http.ts';
+import { plannedClient } from '../../batching/index.ts';
 import type { DestinationContext, DestinationType } from '../../types.ts';
-import { sendPlan } from './batching.ts';
 import { MAX_EVENTS, buildSegmentRequests, classifySegmentResponse, type SegmentTarget } from './request.ts';
 
 /** Where each region's Tracking API lives (Segment's regional configuration). */
@@ -46,15 +45,6 @@ export const segment: DestinationType<SegmentSettings> = {
   create(ctx: DestinationContext<SegmentSettings>) {
     const target = resolveSegmentTarget(ctx.settings, ctx.credentials);
     const secrets = Object.values(ctx.credentials);
-    const http = new HttpClient();
-    return {
-      send: (batch, signal) =>
-        sendPlan(http, buildSegmentRequests(batch, target), batch.length, signal, secrets, (res, req) => classifySegmentResponse(res, req, secrets)),
-      preview: (batch) => buildSegmentRequests(batch, target).requests.map((p) => maskRequest(p.spec, secrets)),
-      close: () => {
-        http.close();
-        return Promise.resolve();
-      },
-    };
+    return plannedClient({ build: (batch) => buildSegmentRequests(batch, target), classify: (res, req) => classifySegmentResponse(res, req, secrets), secrets });
   },
 };

@@ -2,7 +2,7 @@ import { EVENT_TYPES, isObject } from '../../../event.ts';
 import { resultForResponse, type HttpResponse, type PlannedRequest } from '../../http.ts';
 import { parseRetryAfter, header } from '../../classify.ts';
 import { DeliveryError, type OutboundEvent, type SendResult } from '../../types.ts';
-import { packBySize, refusal, type RequestPlan } from './batching.ts';
+import { packBySize, refusal, type RequestPlan } from '../../batching/index.ts';
 
 /** Segment settings with defaults applied and the write key read from the credentials. */
 export interface SegmentTarget {

@@ -1,7 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { HttpClient, maskRequest } from '../../http.ts';
+import { splittingClient, type BatchProtocol, type SplitPlan } from '../../batching/index.ts';
 import type { DestinationContext, DestinationType, OutboundEvent, SendResult } from '../../types.ts';
-import { sendSplitting, type BatchProtocol } from '../meta-capi/split.ts';
 import { renderMessage, slackRequest } from './request.ts';
 import { classifySlackResponse } from './response.ts';
 import { MAX_TEMPLATE_LENGTH, compileTemplate, type Template } from './template.ts';
@@ -62,8 +61,7 @@ export const slack: DestinationType<SlackSettings> = {
       throw new Error(`settings.template: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
     const secrets = webhookSecrets(url, ctx.credentials);
-    const http = new HttpClient();
-    const plan = (batch: readonly OutboundEvent[]) => {
+    const plan = (batch: readonly OutboundEvent[]): SplitPlan => {
       const texts = new Map<number, string>();
       const preset = new Map<number, SendResult>();
       batch.forEach((e, i) => {
@@ -77,20 +75,6 @@ export const slack: DestinationType<SlackSettings> = {
       };
       return { protocol, preset, groups: [...texts.keys()].map((i) => [i]) };
     };
-    return {
-      maxBatchSize: 1,
-      send: (batch, signal) => {
-        const { protocol, preset, groups } = plan(batch);
-        return sendSplitting({ client: http, protocol, groups, size: batch.length, signal, secrets, preset });
-      },
-      preview: (batch) => {
-        const { protocol, groups } = plan(batch);
-        return groups.map((g) => maskRequest(protocol.request(g), secrets));
-      },
-      close: () => {
-        http.close();
-        return Promise.resolve();
-      },
-    };
+    return splittingClient({ plan, secrets, maxBatchSize: 1 });
   },
 };

@@ -1,7 +1,7 @@
 import { classifyHttpStatus } from '../../classify.ts';
 import type { HttpResponse } from '../../http.ts';
 import type { DeliveryErrorKind } from '../../types.ts';
-import type { Verdict } from '../meta-capi/split.ts';
+import type { Verdict } from '../../batching/index.ts';
 
 /**
  * The error strings an incoming webhook answers with (Slack, "Handling errors" for

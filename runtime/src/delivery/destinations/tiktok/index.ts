@@ -1,7 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { HttpClient, maskRequest } from '../../http.ts';
+import { chunkPositions, splittingClient, type SplitPlan } from '../../batching/index.ts';
 import type { DestinationContext, DestinationType, OutboundEvent, SendResult } from '../../types.ts';
-import { chunkPositions, sendSplitting, type BatchProtocol } from '../meta-capi/split.ts';
 import { MAX_EVENTS_PER_REQUEST, rejectLocally, tiktokRequest, trackUrl, type TikTokTarget } from './request.ts';
 import { classifyTikTokResponse } from './response.ts';
 
@@ -77,32 +76,14 @@ export const tiktok: DestinationType<TikTokSettings> = {
   create(ctx: DestinationContext<TikTokSettings>) {
     const target = resolveTikTokTarget(ctx.settings, ctx.credentials);
     const secrets = Object.values(ctx.credentials).filter((s) => s.length > 0);
-    const http = new HttpClient();
-    const plan = (batch: readonly OutboundEvent[]) => {
+    const plan = (batch: readonly OutboundEvent[]): SplitPlan => {
       const rejected = rejectLocally(batch);
-      const protocol: BatchProtocol = {
-        request: (positions) => tiktokRequest(target, positions.map((i) => batch[i]!)),
-        classify: (res) => classifyTikTokResponse(res),
-      };
       return {
-        protocol,
+        protocol: { request: (positions) => tiktokRequest(target, positions.map((i) => batch[i]!)), classify: (res) => classifyTikTokResponse(res) },
         groups: chunkPositions(batch.length, MAX_EVENTS_PER_REQUEST, new Set(rejected.keys())),
         preset: new Map<number, SendResult>([...rejected].map(([i, error]) => [i, { ok: false, error }])),
       };
     };
-    return {
-      send: (batch, signal) => {
-        const { protocol, groups, preset } = plan(batch);
-        return sendSplitting({ client: http, protocol, groups, size: batch.length, signal, secrets, preset });
-      },
-      preview: (batch) => {
-        const { protocol, groups } = plan(batch);
-        return groups.map((g) => maskRequest(protocol.request(g), secrets));
-      },
-      close: () => {
-        http.close();
-        return Promise.resolve();
-      },
-    };
+    return splittingClient({ plan, secrets });
   },
 };

@@ -1,7 +1,7 @@
 import { classifyHttpStatus } from '../../classify.ts';
 import type { HttpResponse } from '../../http.ts';
 import type { DeliveryErrorKind } from '../../types.ts';
-import { jsonObject, type Verdict } from '../meta-capi/split.ts';
+import { jsonObject, type Verdict } from '../../batching/index.ts';
 
 /** Rate limiting: "requests made too frequently". */
 const RATE_LIMITED = 40100;

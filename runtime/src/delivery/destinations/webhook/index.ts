@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { HttpClient, maskRequest, sendPlanned } from '../../http.ts';
+import { plannedClient, wholeRequest } from '../../batching/index.ts';
 import type { DestinationContext, DestinationType } from '../../types.ts';
 import { buildWebhookRequests, type WebhookTarget } from './request.ts';
 
@@ -65,15 +65,11 @@ export const webhook: DestinationType<WebhookSettings> = {
   create(ctx: DestinationContext<WebhookSettings>) {
     const target = resolveTarget(ctx.settings, ctx.credentials);
     const secrets = Object.values(ctx.credentials);
-    const http = new HttpClient();
-    return {
-      ...(target.batch ? {} : { maxBatchSize: 1 }),
-      send: (batch, signal) => sendPlanned(http, buildWebhookRequests(batch, target), batch.length, signal, secrets),
-      preview: (batch) => buildWebhookRequests(batch, target).map((p) => maskRequest(p.spec, secrets)),
-      close: () => {
-        http.close();
-        return Promise.resolve();
-      },
-    };
+    return plannedClient({
+      build: (batch) => ({ requests: buildWebhookRequests(batch, target), refused: [] }),
+      classify: wholeRequest(secrets),
+      secrets,
+      maxBatchSize: target.batch ? undefined : 1,
+    });
   },
 };
