@@ -1,3 +1,4 @@
+import type { StatusFeed } from '../../feedback/feed.ts';
 import type { EventRecorder, KubeClient } from '../../kube/index.ts';
 import type { Informers } from '../informers.ts';
 import type { BusJanitor } from './cleanup.ts';
@@ -12,4 +13,6 @@ export interface ControllerDeps {
   workload: WorkloadSettings;
   janitor: BusJanitor;
   now: () => Date;
+  /** The runtime pods' stats as status fields and conditions; absent without a NATS bus. */
+  feed?: StatusFeed;
 }

@@ -1,5 +1,6 @@
 import { GROUP, type Destination } from '../../api/index.ts';
 import type { PlanRef } from '../../../../runtime/src/mapping/index.ts';
+import { feedWatch } from '../../feedback/wire.ts';
 import {
   applyIfChanged,
   keyOf,
@@ -7,6 +8,7 @@ import {
   ownerKeys,
   ownerReference,
   Resources,
+  splitKey,
   watch,
   type ControllerOptions,
   type Summary,
@@ -52,11 +54,15 @@ export function destinationController(deps: ControllerDeps): Pick<ControllerOpti
       // Our own ConfigMaps wake their owner; any ConfigMap wakes the Destinations reading a function from it.
       watch(inf.configMaps, (cm) => [...owned(cm), ...inf.destinations.byIndex(BY_CONFIG_MAP, keyOf(cm)).map(keyOf)]),
       watch(inf.deployments, owned),
+      // The delivery pods' stats, at most every 5 s per Destination.
+      ...(deps.feed ? [feedWatch(deps.feed, 'Destination')] : []),
     ],
     async reconcile(_ctx, key) {
       const inCache = inf.destinations.get(key);
       if (!inCache) {
         fresh.forget(key);
+        const { namespace, name } = splitKey(key);
+        deps.feed?.forget('Destination', namespace ?? 'default', name);
         return {};
       }
       const cached = fresh.latest(inCache);
@@ -89,7 +95,15 @@ export function destinationController(deps: ControllerDeps): Pick<ControllerOpti
       }
 
       const rollout = rolloutOf(deployment);
-      const status = nextStatus(dst.status, summary, {}, [availableCondition(name, rollout), mappingCondition(dst.spec, input.plans ?? [], checkMappingCached)], dst.metadata.generation, deps.now());
+      const fb = deps.feed?.statusFor('Destination', ns, dst.metadata.name, dst.status);
+      const status = nextStatus(
+        dst.status,
+        summary,
+        { ...fb?.fields },
+        [availableCondition(name, rollout), mappingCondition(dst.spec, input.plans ?? [], checkMappingCached), ...(fb?.conditions ?? [])],
+        dst.metadata.generation,
+        deps.now(),
+      );
       const { written, object } = await writeStatus<Destination, NonNullable<Destination['status']>>(c.destinations, dst, status, deps.recorder);
       fresh.wrote(dst, object);
       return finish(summary, written);

@@ -6,11 +6,13 @@ import {
   ownerKeys,
   ownerReference,
   Resources,
+  splitKey,
   watch,
   type ControllerOptions,
   type Summary,
 } from '../../kube/index.ts';
 import { compilePlanCached, PlanCompileError } from '../../../../runtime/src/plan/index.ts';
+import { feedWatch } from '../../feedback/wire.ts';
 import { ensureFinalizer } from '../common/cleanup.ts';
 import { Fresh } from '../common/fresh.ts';
 import type { ControllerDeps } from '../common/deps.ts';
@@ -45,11 +47,15 @@ export function sourceController(deps: ControllerDeps): Pick<ControllerOptions, 
       watch(inf.deployments, owned),
       watch(inf.services, owned),
       watch(inf.podDisruptionBudgets, owned),
+      // The runtime pods' stats, at most every 5 s per Source.
+      ...(deps.feed ? [feedWatch(deps.feed, 'Source')] : []),
     ],
     async reconcile(_ctx, key) {
       const inCache = inf.sources.get(key);
       if (!inCache) {
         fresh.forget(key);
+        const { namespace, name } = splitKey(key);
+        deps.feed?.forget('Source', namespace ?? 'default', name);
         return {};
       }
       const cached = fresh.latest(inCache);
@@ -78,11 +84,12 @@ export function sourceController(deps: ControllerDeps): Pick<ControllerOptions, 
 
       const rollout = rolloutOf(deployment);
       const deployed = d.kind === 'deploy' || inf.services.get(keys.service) !== undefined;
+      const fb = deps.feed?.statusFor('Source', ns, src.metadata.name, src.status);
       const status = nextStatus(
         src.status,
         summary,
-        { endpoint: deployed ? endpointOf(src) : undefined, readyReplicas: rollout?.readyReplicas },
-        [availableCondition(ingestName(src.metadata.name), rollout)],
+        { endpoint: deployed ? endpointOf(src) : undefined, readyReplicas: rollout?.readyReplicas, ...fb?.fields },
+        [availableCondition(ingestName(src.metadata.name), rollout), ...(fb?.conditions ?? [])],
         src.metadata.generation,
         deps.now(),
       );

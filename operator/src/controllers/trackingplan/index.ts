@@ -1,6 +1,7 @@
 import type { Source, TrackingPlan } from '../../api/index.ts';
 import { objectKey, Resources, watch, type ControllerOptions } from '../../kube/index.ts';
 import { compilePlanCached } from '../../../../runtime/src/plan/index.ts';
+import { feedWatch } from '../../feedback/wire.ts';
 import type { ControllerDeps } from '../common/deps.ts';
 import { Fresh } from '../common/fresh.ts';
 import { finish, nextStatus, writeStatus } from '../common/status.ts';
@@ -22,6 +23,8 @@ export function trackingPlanController(deps: ControllerDeps): Pick<ControllerOpt
       watch(inf.trackingPlans),
       // A Source starting or stopping to use a plan changes the plan's status.sources.
       watchReferences(inf.sources, planKey, (old, s) => planKey(old)[0] !== planKey(s)[0]),
+      // Violations across its Sources, from the ingest pods' stats.
+      ...(deps.feed ? [feedWatch(deps.feed, 'TrackingPlan')] : []),
     ],
     async reconcile(_ctx, key) {
       const cached = inf.trackingPlans.get(key);
@@ -32,7 +35,8 @@ export function trackingPlanController(deps: ControllerDeps): Pick<ControllerOpt
       const plan = fresh.latest(cached);
       const sources = inf.sources.byIndex(BY_PLAN, key).map((s) => s.metadata.name);
       const d = decidePlan(plan.metadata.name, plan.spec, sources, compilePlanCached);
-      const status = nextStatus(plan.status, d.summary, d.fields, [], plan.metadata.generation, deps.now());
+      const fb = deps.feed?.statusFor('TrackingPlan', plan.metadata.namespace ?? 'default', plan.metadata.name);
+      const status = nextStatus(plan.status, d.summary, { ...d.fields, ...fb?.fields }, [], plan.metadata.generation, deps.now());
       const { written, object } = await writeStatus<TrackingPlan, NonNullable<TrackingPlan['status']>>(plans, plan, status, deps.recorder);
       fresh.wrote(plan, object);
       return finish(d.summary, written);
