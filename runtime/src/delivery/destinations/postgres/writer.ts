@@ -106,28 +106,20 @@ export class Warehouse {
   }
 
   async #changeTables(wanted: Tables): Promise<Map<string, Set<string>>> {
-    const client = await this.#pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
+    const { known, changes, refused } = await this.#inTransaction(async (client) => {
       await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(this.#ddlTimeoutMs))}`);
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`sluice:${this.schema}`]);
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.schema)}`);
       // Another process may have changed these tables: plan from the catalog, under the lock.
-      const known = await this.#readCatalog(client, [...wanted.keys()]);
-      const { changes, refused } = planChanges(known, wanted);
-      for (const ch of changes) await client.query(changeSql(this.schema, ch));
-      await client.query('COMMIT');
-      applyChanges(known, changes);
-      for (const [t, cols] of known) this.#known.set(t, cols);
-      return refused;
-    } catch (err) {
-      broken = err instanceof Error ? err : new Error(String(err));
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release(broken && discardConnection(broken) ? broken : undefined);
-    }
+      const catalog = await this.#readCatalog(client, [...wanted.keys()]);
+      const plan = planChanges(catalog, wanted);
+      for (const ch of plan.changes) await client.query(changeSql(this.schema, ch));
+      return { known: catalog, ...plan };
+    });
+    // Only once committed do the changes describe the tables.
+    applyChanges(known, changes);
+    for (const [t, cols] of known) this.#known.set(t, cols);
+    return refused;
   }
 
   async #readCatalog(client: pg.PoolClient, tables: string[]): Promise<Tables> {
@@ -148,10 +140,7 @@ export class Warehouse {
   async #transaction(rows: readonly TableRow[]): Promise<void> {
     const byTable = new Map<string, TableRow[]>();
     for (const r of rows) byTable.set(r.table, [...(byTable.get(r.table) ?? []), r]);
-    const client = await this.#pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
+    await this.#inTransaction(async (client) => {
       for (const [table, tableRows] of byTable) {
         const columns = [...new Set(tableRows.flatMap((r) => [...r.cells.keys()]))];
         const per = Math.max(1, Math.min(MAX_ROWS_PER_INSERT, Math.floor(MAX_PARAMS / columns.length)));
@@ -160,7 +149,18 @@ export class Warehouse {
           await client.query(text, values);
         }
       }
+    });
+  }
+
+  /** BEGIN, `fn`, COMMIT; ROLLBACK on any error, and a connection left unusable by it is discarded rather than pooled. */
+  async #inTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
       await client.query('COMMIT');
+      return result;
     } catch (err) {
       broken = err instanceof Error ? err : new Error(String(err));
       await client.query('ROLLBACK').catch(() => undefined);
