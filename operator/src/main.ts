@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { NatsProvisioner } from './bus/index.ts';
 import { CONTROLLERS, createInformers, informersSynced, NO_BUS_JANITOR, startInformers, stopInformers, type BusJanitor, type ControllerDeps } from './controllers/index.ts';
 import { closeServer, healthServer, listenOn, metricsServer } from './http.ts';
 import {
@@ -29,7 +30,13 @@ export interface OperatorOptions {
   workers: number;
   identity?: string;
   log?: Logger;
-  /** Cleans up bus resources of deleted Sources and Destinations; none by default. */
+  /**
+   * NATS the operator provisions streams and consumers on (and removes them from when
+   * resources are deleted). Without it runtime pods create what they need and nothing is
+   * cleaned up.
+   */
+  natsUrl?: string;
+  /** Cleans up bus resources of deleted Sources and Destinations; by default the NATS provisioner, else none. */
   janitor?: BusJanitor;
   /** Informer resync period (default 10 min). */
   resyncMs?: number;
@@ -65,12 +72,15 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
     log,
   });
   const recorder = new EventRecorder({ client, instance: identity, log });
+  const bus = opts.natsUrl ? new NatsProvisioner({ url: opts.natsUrl, log }) : undefined;
+  if (!bus) log.info('bus provisioning off: no NATS URL; runtime pods create their streams and consumers, deleted resources leave theirs on the bus');
   const deps: ControllerDeps = {
     client,
     informers,
     recorder,
     workload: { image: opts.runtimeImage, busUrl: opts.busUrl },
-    janitor: opts.janitor ?? NO_BUS_JANITOR,
+    janitor: opts.janitor ?? bus ?? NO_BUS_JANITOR,
+    ...(bus ? { bus } : {}),
     now: () => new Date(),
   };
 
@@ -134,6 +144,7 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
       await elector?.stop();
       await recorder.flush();
       await stopInformers(informers);
+      await bus?.close();
       await Promise.all([closeServer(health), closeServer(metrics)]);
       log.info('stopped');
     },

@@ -1,5 +1,6 @@
 import { startOperator } from '../../../operator/src/main.ts';
 import { jsonLogger } from '../../../operator/src/kube/index.ts';
+import { BusUrlError, parseBusUrl } from '../cluster/bus-url.ts';
 import { portOption, untilSignal, UsageError } from '../cluster/signals.ts';
 import type { Command } from './commands.ts';
 
@@ -13,6 +14,7 @@ export const operatorCommand: Command = {
     namespace: { type: 'string' },
     'runtime-image': { type: 'string' },
     'bus-url': { type: 'string', default: 'nats://sluice-nats:4222' },
+    'nats-url': { type: 'string' },
     'leader-elect': { type: 'string', default: 'true' },
     'lease-namespace': { type: 'string' },
     'lease-name': { type: 'string', default: 'sluice-operator' },
@@ -34,6 +36,9 @@ Options:
       --namespace <ns>           watch only this namespace (default: all)
       --runtime-image <image>    image of the ingest and delivery pods (default: $SLUICE_RUNTIME_IMAGE, else sluice:0.1.0)
       --bus-url <url>            bus the runtime pods use (default nats://sluice-nats:4222)
+      --nats-url <url>           NATS the operator creates and removes streams and consumers on, usually
+                                 the --bus-url (default: none; runtime pods create what they need and
+                                 deleted resources leave theirs behind)
       --leader-elect=<bool>      reconcile only while holding the Lease (default true)
       --lease-namespace <ns>     namespace of the Lease (default: $POD_NAMESPACE, else the kubeconfig's)
       --lease-name <name>        name of the Lease (default sluice-operator)
@@ -68,12 +73,22 @@ Options:
     const kubeconfig = opt('kubeconfig');
     const namespace = opt('namespace');
     const leaseNamespace = opt('lease-namespace');
+    const natsUrl = opt('nats-url');
+    if (natsUrl) {
+      try {
+        if (parseBusUrl(natsUrl).engine !== 'nats') return fail('--nats-url: expected nats://host:4222 (several comma-separated)');
+      } catch (err) {
+        if (err instanceof BusUrlError) return fail(`--nats-url: ${err.message}`);
+        throw err;
+      }
+    }
     const log = jsonLogger({ level: level as (typeof LEVELS)[number] }, { component: 'operator' });
     const operator = await startOperator({
       ...(kubeconfig ? { kubeconfig } : {}),
       ...(namespace ? { namespace } : {}),
       runtimeImage: opt('runtime-image') ?? (process.env.SLUICE_RUNTIME_IMAGE || 'sluice:0.1.0'),
       busUrl: String(values['bus-url']),
+      ...(natsUrl ? { natsUrl } : {}),
       leaderElect: elect === 'true',
       ...(leaseNamespace ? { leaseNamespace } : {}),
       leaseName: String(values['lease-name']),

@@ -13,12 +13,13 @@ import {
   type ControllerOptions,
   type Summary,
 } from '../../kube/index.ts';
+import { finishWithBus, provision, withBus } from '../../bus/index.ts';
 import { ensureFinalizer } from '../common/cleanup.ts';
 import { Fresh } from '../common/fresh.ts';
 import type { ControllerDeps } from '../common/deps.ts';
 import { childName } from '../common/labels.ts';
 import { availableCondition, deployedSummary, rolloutOf } from '../common/rollout.ts';
-import { finish, nextStatus, writeStatus } from '../common/status.ts';
+import { nextStatus, writeStatus } from '../common/status.ts';
 import { specChanged, watchReferences } from '../common/watch.ts';
 import { runtimeConfigMap, runtimeDeployment } from '../common/workload.ts';
 import { BY_CONFIG_MAP, BY_PLAN, BY_SECRET, BY_SOURCE, type Informers } from '../informers.ts';
@@ -72,6 +73,9 @@ export function destinationController(deps: ControllerDeps): Pick<ControllerOpti
       const dst = fresh.wrote(cached, fin.object);
 
       const input = gather(inf, dst);
+      // Sources on their way out lose their streams (and these consumers) to the cleanup finalizer.
+      const live = [...input.sources].filter((s) => !inf.sources.get(objectKey(ns, s))?.metadata.deletionTimestamp);
+      const bus = await provision(deps.bus, (b) => b.ensureDestination(ns, dst.metadata.name, dst.spec, live));
       const d = decideDestination(input, checkDestinationCached);
       const name = childName(dst.metadata.name, 'deliver');
       let deployment = inf.deployments.get(objectKey(ns, name));
@@ -94,6 +98,7 @@ export function destinationController(deps: ControllerDeps): Pick<ControllerOpti
         summary = d.summary;
       }
 
+      summary = withBus(summary, bus);
       const rollout = rolloutOf(deployment);
       const fb = deps.feed?.statusFor('Destination', ns, dst.metadata.name, dst.status);
       const status = nextStatus(
@@ -106,7 +111,7 @@ export function destinationController(deps: ControllerDeps): Pick<ControllerOpti
       );
       const { written, object } = await writeStatus<Destination, NonNullable<Destination['status']>>(c.destinations, dst, status, deps.recorder);
       fresh.wrote(dst, object);
-      return finish(summary, written);
+      return finishWithBus(summary, written, bus);
     },
   };
 }

@@ -13,11 +13,12 @@ import {
 } from '../../kube/index.ts';
 import { compilePlanCached, PlanCompileError } from '../../../../runtime/src/plan/index.ts';
 import { feedWatch } from '../../feedback/wire.ts';
+import { finishWithBus, provision, withBus } from '../../bus/index.ts';
 import { ensureFinalizer } from '../common/cleanup.ts';
 import { Fresh } from '../common/fresh.ts';
 import type { ControllerDeps } from '../common/deps.ts';
 import { availableCondition, deployedSummary, rolloutOf } from '../common/rollout.ts';
-import { finish, nextStatus, writeStatus } from '../common/status.ts';
+import { nextStatus, writeStatus } from '../common/status.ts';
 import { specChanged, watchReferences } from '../common/watch.ts';
 import { BY_PLAN, BY_SECRET, type Informers } from '../informers.ts';
 import { decideSource, type PlanRef, type SecretInfo } from './decide.ts';
@@ -63,6 +64,7 @@ export function sourceController(deps: ControllerDeps): Pick<ControllerOptions, 
       const fin = await ensureFinalizer(c.sources, cached, () => deps.janitor.deleteSource(ns, cached.metadata.name));
       if (fin.done) return {};
       const src = fresh.wrote(cached, fin.object);
+      const bus = await provision(deps.bus, (b) => b.ensureSource(ns, src.metadata.name, src.spec));
 
       const d = decideSource({ source: src, plan: gatherPlan(inf, src), secrets: gatherSecrets(inf, src) });
       const keys = ingestKeys(src);
@@ -82,6 +84,7 @@ export function sourceController(deps: ControllerDeps): Pick<ControllerOptions, 
         summary = d.summary;
       }
 
+      summary = withBus(summary, bus);
       const rollout = rolloutOf(deployment);
       const deployed = d.kind === 'deploy' || inf.services.get(keys.service) !== undefined;
       const fb = deps.feed?.statusFor('Source', ns, src.metadata.name, src.status);
@@ -95,7 +98,7 @@ export function sourceController(deps: ControllerDeps): Pick<ControllerOptions, 
       );
       const { written, object } = await writeStatus<Source, NonNullable<Source['status']>>(c.sources, src, status, deps.recorder);
       fresh.wrote(src, object);
-      return finish(summary, written);
+      return finishWithBus(summary, written, bus);
     },
   };
 }

@@ -1,0 +1,72 @@
+import type { DestinationSpec, SourceSpec } from '../api/index.ts';
+import { progressing, type Summary } from '../kube/index.ts';
+import type { ConsumerWanted } from '../../../runtime/src/bus/nats/admin.ts';
+import { DELIVERY_DEFAULTS, parseStartFrom } from '../../../runtime/src/delivery/compile.ts';
+import { parseDuration } from '../../../runtime/src/util/duration.ts';
+import { BusProvisionError, type BusOutcome } from './types.ts';
+
+/** The Source default (SourceSpec.retention), for objects written before defaults applied. */
+export const DEFAULT_RETENTION = '168h';
+/** How soon a Destination looks again for source streams that were not there yet. */
+export const MISSING_STREAM_RETRY_MS = 5_000;
+
+export function retentionMs(spec: SourceSpec): number {
+  return parseDuration(spec.retention ?? DEFAULT_RETENTION);
+}
+
+/**
+ * The ack wait a delivery pod subscribes with (delivery/worker.ts): long enough to cover a
+ * request that waits for a free slot and then runs into its timeout. The same value here
+ * means the pods find the consumer as they would have created it.
+ */
+export function deliveryAckWaitMs(spec: DestinationSpec): number {
+  return Math.max(30_000, 3 * (parseDuration(spec.delivery?.timeout ?? DELIVERY_DEFAULTS.timeout) + 1_000));
+}
+
+/**
+ * One consumer per listed source that exists, starting at spec.startFrom as of `now`.
+ * Undefined when the spec cannot be read (the Destination is Stalled for that already).
+ */
+export function consumersWanted(spec: DestinationSpec, sources: readonly string[], now: number): ConsumerWanted[] | undefined {
+  try {
+    const startFrom = parseStartFrom(spec.startFrom ?? 'now', now);
+    const ackWaitMs = deliveryAckWaitMs(spec);
+    return [...new Set(sources)].sort().map((source) => ({ source, startFrom, ackWaitMs }));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A NATS URL list as it may be shown: user, password or token removed. */
+export function redactUrl(url: string): string {
+  return url
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u.length > 0)
+    .map((u) => u.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1'))
+    .join(',');
+}
+
+/** Any text with the credentials of every URL in it removed. */
+export function redactText(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi, '$1');
+}
+
+/**
+ * Ready as the bus allows: a provisioning failure turns anything but Stalled into
+ * Ready=False with its reason (a spec problem the user must fix stays the headline).
+ */
+export function withBus(summary: Summary, bus: BusOutcome): Summary {
+  if (bus.state !== 'failed' || summary.state === 'stalled') return summary;
+  return progressing(bus.reason, bus.message);
+}
+
+/**
+ * How the reconcile ends once the status is written: a provisioning failure is retried
+ * with backoff (never terminal), source streams not there yet are looked for again soon.
+ */
+export function busEnding(bus: BusOutcome): { error: BusProvisionError } | { requeueAfterMs: number } | undefined {
+  if (bus.state === 'failed') return { error: new BusProvisionError(bus.reason, bus.message) };
+  if (bus.state === 'ok' && (bus.missingSources?.length ?? 0) > 0) return { requeueAfterMs: MISSING_STREAM_RETRY_MS };
+  return undefined;
+}
