@@ -13,7 +13,7 @@ rules the cluster applies (the CRD schemas and their CEL rules) plus what only a
 directory shows: missing Secrets and plans, unknown sources, schemas that do not compile,
 CEL filters that do not parse. Every problem is listed with its file and line.
 
-Warnings, which do not fail: a Destination's filter or mapping reads a property its
+Warnings, which do not fail: a Destination's filter or mapping reads a property or trait its
 Sources' TrackingPlan does not define for the events it is evaluated on, compares a
 property with a value the plan rules out, or names an event the plan does not have.
 

@@ -113,4 +113,43 @@ describe('checkMappingAgainstPlan', () => {
     const [w] = checkMappingAgainstPlan({ filter: 'event == "Order Completed" &&\n  properties.revnue > 1' }, plan);
     expect(w?.position).toEqual({ offset: 32, line: 2, column: 3 });
   });
+
+  it('checks traits against the identify and group traits of the plan', () => {
+    const traits = {
+      name: 'traits',
+      spec: {
+        ...storefront,
+        identify: { traits: { type: 'object', properties: { email: { type: 'string' }, plan: { type: 'string', enum: ['free', 'pro'] } } } },
+        group: { traits: { type: 'object', properties: { name: { type: 'string' }, employees: { type: 'integer' } } } },
+      },
+    };
+    expect(
+      messages(
+        {
+          filter: 'type == "identify" && traits.plan == "enterprise"',
+          mapping: { em: 'traits.email', ph: 'traits.phone', nested: 'message.traits.email.domain' },
+        },
+        traits,
+      ),
+    ).toEqual([
+      'filter: traits.plan is compared with the string "enterprise", but TrackingPlan traits allows one of "free", "pro" for identify calls',
+      'mapping["ph"]: traits.phone is not defined for identify calls in TrackingPlan traits',
+      'mapping["nested"]: message.traits.email.domain is not defined for identify calls in TrackingPlan traits',
+    ]);
+    expect(messages({ mapping: { a: 'traits.email', b: 'traits.phone', c: 'traits.employees > 10' } }, traits)).toEqual([
+      'mapping["b"]: traits.phone is not defined for identify calls or group calls in TrackingPlan traits',
+    ]);
+    expect(messages({ filter: 'type in ["identify", "group"]', mapping: { n: 'traits.name' } }, traits)).toEqual([
+      'mapping["n"]: traits.name is not defined for identify calls in TrackingPlan traits',
+    ]);
+  });
+
+  it('leaves traits alone where the plan has no traits schema for the calls in scope', () => {
+    const identifyOnly = { name: 'p', spec: { identify: { traits: { type: 'object', properties: { email: { type: 'string' } } } } } };
+    expect(messages({ mapping: { x: 'traits.anything' } }, identifyOnly)).toEqual([]);
+    expect(messages({ filter: 'type == "group"', mapping: { x: 'traits.anything' } }, identifyOnly)).toEqual([]);
+    expect(messages({ filter: 'type == "identify"', mapping: { x: 'traits.anything' } }, identifyOnly)).toEqual([
+      'mapping["x"]: traits.anything is not defined for identify calls in TrackingPlan p',
+    ]);
+  });
 });

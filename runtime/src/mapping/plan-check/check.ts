@@ -32,14 +32,24 @@ export interface MappingSpec {
 }
 
 const PROPERTY_CARRIERS = new Set(['track', 'page', 'screen']);
+const TRAIT_CARRIERS = ['identify', 'group'] as const;
+
+/** What a read is checked against: a planned event's properties, or the traits of identify or group calls. */
+interface Target {
+  /** The plan event, for properties. */
+  event?: string;
+  /** "event \"Order Completed\"" or "identify calls". */
+  label: string;
+  schema: unknown;
+}
 const MAX_WARNINGS = 100;
 
 /**
  * Static analysis of a Destination's CEL against a TrackingPlan: `properties.X` read for
  * events (those the filter narrows to, or every planned event) whose schema does not
- * define X; comparisons of a property with a literal its schema rules out; event names
- * the plan does not have. Expressions that do not compile are skipped (they are errors
- * reported elsewhere).
+ * define X, and `traits.X` that the plan's identify or group traits do not define;
+ * comparisons with a literal the schema rules out; event names the plan does not have.
+ * Expressions that do not compile are skipped (they are errors reported elsewhere).
  */
 export function checkMappingAgainstPlan(spec: MappingSpec, plan: PlanRef): MappingWarning[] {
   const ctx = new Checker(plan);
@@ -132,21 +142,22 @@ class Checker {
     for (const c of children(n)) this.#visit(site, c, scope, next);
   }
 
-  /** A read of properties.<keys>: warn where the events in scope do not define it. */
+  /** A read of properties.<keys> or traits.<keys>: warn where what is in scope does not define it. */
   #reference(site: Site, chain: PropertyChain, scope: Scope): void {
-    const { events, specific } = this.#candidates(scope);
-    const found = events.map((name) => ({ name, result: lookup(this.#events.get(name), chain.keys) }));
-    const missing = found.filter((f): f is { name: string; result: Extract<Lookup, { status: 'undefined' }> } => f.result.status === 'undefined');
+    const { targets, specific } = this.#targets(chain.root, scope);
+    const found = targets.map((t) => ({ target: t, result: lookup(t.schema, chain.keys) }));
+    const missing = found.filter((f): f is { target: Target; result: Extract<Lookup, { status: 'undefined' }> } => f.result.status === 'undefined');
     const policy = this.#plan.spec.unplannedProperties;
-    const note = policy === 'omit' ? '; the plan omits unplanned properties before delivery' : policy === 'block' ? '; the plan blocks events that carry it' : '';
+    const note = policy === 'omit' ? `; the plan omits unplanned ${chain.root} before delivery` : policy === 'block' ? '; the plan blocks events that carry it' : '';
     if (specific) {
       for (const m of missing) {
         const path = chain.display(m.result.at + 1);
-        this.#warn(site, chain.node, 'undefined-property', m.name, `${path} is not defined for event ${JSON.stringify(m.name)} in TrackingPlan ${this.#plan.name}${note}`);
+        this.#warn(site, chain.node, 'undefined-property', m.target.event, `${path} is not defined for ${m.target.label} in TrackingPlan ${this.#plan.name}${note}`);
       }
     } else if (missing.length > 0 && missing.length === found.length) {
       const at = Math.max(...missing.map((m) => m.result.at));
-      this.#warn(site, chain.node, 'undefined-property', undefined, `${chain.display(at + 1)} is not defined for any event in TrackingPlan ${this.#plan.name}${note}`);
+      const any = chain.root === 'properties' ? 'any event' : targets.map((t) => t.label).join(' or ');
+      this.#warn(site, chain.node, 'undefined-property', undefined, `${chain.display(at + 1)} is not defined for ${any} in TrackingPlan ${this.#plan.name}${note}`);
     }
   }
 
@@ -156,19 +167,37 @@ class Checker {
     if (!chain) return;
     const literals = others.map(literalOf).filter((l): l is Literal => l !== undefined);
     if (literals.length === 0 || literals.length !== others.length) return;
-    const { events, specific } = this.#candidates(scope);
-    const defined = events.flatMap((name) => {
-      const r = lookup(this.#events.get(name), chain.keys);
-      return r.status === 'defined' ? [{ name, schemas: r.schemas }] : [];
+    const { targets, specific } = this.#targets(chain.root, scope);
+    const defined = targets.flatMap((target) => {
+      const r = lookup(target.schema, chain.keys);
+      return r.status === 'defined' ? [{ target, schemas: r.schemas }] : [];
     });
     const rejected = defined.map((d) => ({ ...d, verdicts: literals.map((l) => admits(d.schemas, l.kind, l.value)) })).filter((d) => d.verdicts.every((v) => !v.ok));
     if (rejected.length === 0 || (!specific && rejected.length !== defined.length)) return;
     const what = literals.length === 1 ? describeLiteral(literals[0]!) : `only ${literals.map(describeLiteral).join(', ')}`;
     for (const r of specific ? rejected : rejected.slice(0, 1)) {
       const allowed = r.verdicts.map((v) => (v.ok ? '' : v.allowed)).find(Boolean) ?? '';
-      const target = specific ? `for event ${JSON.stringify(r.name)}` : 'for every event that has it';
-      this.#warn(site, chain.node, 'type-mismatch', specific ? r.name : undefined, `${chain.display()} is compared with ${what}, but TrackingPlan ${this.#plan.name} allows ${allowed} ${target}`);
+      const target = specific ? `for ${r.target.label}` : chain.root === 'properties' ? 'for every event that has it' : `for ${defined.map((d) => d.target.label).join(' and ')}`;
+      this.#warn(site, chain.node, 'type-mismatch', specific ? r.target.event : undefined, `${chain.display()} is compared with ${what}, but TrackingPlan ${this.#plan.name} allows ${allowed} ${target}`);
     }
+  }
+
+  /** What a read of `root` is checked against in a scope; `specific` when the expression names the events or call types. */
+  #targets(root: 'properties' | 'traits', scope: Scope): { targets: Target[]; specific: boolean } {
+    if (root === 'properties') {
+      const { events, specific } = this.#candidates(scope);
+      return { targets: events.map((name) => ({ event: name, label: `event ${JSON.stringify(name)}`, schema: this.#events.get(name) })), specific };
+    }
+    const types = TRAIT_CARRIERS.filter((t) => (scope.types === null || scope.types.has(t)) && !scope.notTypes.has(t));
+    // Traits the plan leaves unplanned say nothing; only planned call types are checked.
+    const planned = types.flatMap((t) => {
+      const schema = this.#plan.spec[t]?.traits;
+      return schema === undefined ? [] : [{ label: `${t} calls`, schema }];
+    });
+    const specific = scope.types !== null;
+    // Unnarrowed, a call type without a traits schema could be where the trait comes from.
+    if (!specific && planned.length < TRAIT_CARRIERS.length) return { targets: [], specific };
+    return { targets: planned, specific };
   }
 
   /** The planned events a scope covers; `specific` when the expression names them. */
@@ -193,6 +222,7 @@ class Checker {
 }
 
 interface PropertyChain {
+  root: 'properties' | 'traits';
   node: CelNode;
   keys: Array<string | number>;
   /** Non-literal index expressions inside the chain, still to be checked. */
@@ -201,7 +231,7 @@ interface PropertyChain {
   display(count?: number): string;
 }
 
-/** `properties.a.b`, `properties.?a`, `properties["a"][0]`, `message.properties.a`: the keys below properties. */
+/** `properties.a.b`, `properties.?a`, `properties["a"][0]`, `message.properties.a`, `traits.a`: the keys below properties or traits. */
 function propertyChain(node: CelNode): PropertyChain | undefined {
   const keys: Array<string | number> = [];
   const indexes: CelNode[] = [];
@@ -227,11 +257,12 @@ function propertyChain(node: CelNode): PropertyChain | undefined {
   if (n.op !== 'id') return undefined;
   keys.reverse();
   let root: string[];
-  if (n.args === 'properties') root = ['properties'];
-  else if (n.args === 'message' && keys[0] === 'properties') root = ['message', ...(keys.splice(0, 1) as string[])];
+  if (n.args === 'properties' || n.args === 'traits') root = [n.args];
+  else if (n.args === 'message' && (keys[0] === 'properties' || keys[0] === 'traits')) root = ['message', ...(keys.splice(0, 1) as string[])];
   else return undefined;
   if (keys.length === 0) return undefined;
   return {
+    root: root[root.length - 1] as 'properties' | 'traits',
     node,
     keys,
     indexes,
