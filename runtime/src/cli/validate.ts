@@ -1,4 +1,4 @@
-import { formatProblems, loadManifests } from '../manifests/index.ts';
+import { formatProblems, loadManifests, type LoadResult } from '../manifests/index.ts';
 import { manifestWarnings } from '../mapping/index.ts';
 import type { Command } from './commands.ts';
 
@@ -31,8 +31,7 @@ Examples:
       return 2;
     }
     const result = await loadManifests(files);
-    const warnings = manifestWarnings(result);
-    if (warnings.length > 0) process.stderr.write(`${formatProblems(warnings)}\n`);
+    const warnings = writePlanWarnings(result);
     if (result.problems.length > 0) {
       process.stderr.write(`${formatProblems(result.problems)}\n`);
       process.stderr.write(`${plural(result.problems.length, 'problem')} found\n`);
@@ -41,7 +40,7 @@ Examples:
     const { sources, destinations } = result.config;
     const plans = new Set(sources.flatMap((s) => (s.plan ? [s.plan.name] : [])));
     process.stdout.write(
-      `ok: ${sources.length} source(s), ${destinations.length} destination(s), ${plans.size} tracking plan(s) in use${warnings.length > 0 ? `; ${plural(warnings.length, 'warning')}` : ''}\n`,
+      `ok: ${sources.length} source(s), ${destinations.length} destination(s), ${plans.size} tracking plan(s) in use${warnings > 0 ? `; ${plural(warnings, 'warning')}` : ''}\n`,
     );
     return 0;
   },
@@ -49,4 +48,14 @@ Examples:
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * Prints where Destinations read what their Sources' TrackingPlans do not define (one line
+ * each, located like problems); returns how many. Warnings only: callers go on.
+ */
+export function writePlanWarnings(loaded: LoadResult, out: NodeJS.WritableStream = process.stderr): number {
+  const warnings = manifestWarnings(loaded);
+  if (warnings.length > 0) out.write(`${formatProblems(warnings)}\n`);
+  return warnings.length;
 }
