@@ -7,7 +7,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
+import { PerformanceObserver, constants, monitorEventLoopDelay } from 'node:perf_hooks';
 import type { EmbeddedBus } from '../../runtime/src/bus/embedded.ts';
 import { startPipeline } from '../../runtime/src/cli/pipeline.ts';
 import { createRuntimeServer, listen } from '../../runtime/src/cli/server.ts';
@@ -26,6 +26,8 @@ export interface SoakSample {
   /** Time in garbage collection in this second, ms, and the longest pause. */
   gcMs: number;
   gcMaxMs: number;
+  /** Of gcMs, time in full (mark-compact) collections. */
+  gcMajorMs: number;
   /** CPU time of the process in this second, ms (user + system, every thread). */
   cpuMs: number;
   commits: number;
@@ -76,9 +78,11 @@ async function main(): Promise<void> {
   eld.enable();
   let gcMs = 0;
   let gcMaxMs = 0;
+  let gcMajorMs = 0;
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       gcMs += e.duration;
+      if ((e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) gcMajorMs += e.duration;
       if (e.duration > gcMaxMs) gcMaxMs = e.duration;
     }
   }).observe({ entryTypes: ['gc'] });
@@ -108,6 +112,7 @@ async function main(): Promise<void> {
       eld: { p50: ms(eld.percentile(50)), p99: ms(eld.percentile(99)), max: ms(eld.max) },
       gcMs: Math.round(gcMs),
       gcMaxMs: Math.round(gcMaxMs * 10) / 10,
+      gcMajorMs: Math.round(gcMajorMs),
       cpuMs: Math.round((cpu.user + cpu.system) / 1000),
       commits: stats.commits - last.commits,
       commitMs: Math.round(stats.commitMsTotal - last.commitMsTotal),
@@ -123,6 +128,7 @@ async function main(): Promise<void> {
     eld.reset();
     gcMs = 0;
     gcMaxMs = 0;
+    gcMajorMs = 0;
     process.stdout.write(`${JSON.stringify(sample)}\n`);
   }, 1000);
 

@@ -74,7 +74,7 @@ async function main(): Promise<void> {
 
   const rows: { events: number; p99: number; eldP99: number; eldMax: number; cpuUsPerEvent: number; commitUsPerEvent: number }[] = [];
   process.stdout.write(
-    'slice load  events/s  p50 ms  p99 ms | cpu µs/ev  commit µs/ev  >20ms  eld p99  eld max  gc ms/s  gc max  rss  heap  ext    dedup  wal   db  wr MiB/s  dirty\n',
+    'slice load  events/s  p50 ms  p99 ms | cpu µs/ev  ev/commit  commit µs/ev  >20ms  eld p99  eld max  gc ms/s  major  gc max  rss  heap  ext    dedup  wal   db  wr MiB/s  dirty\n',
   );
   try {
     for (let i = 1; i <= SLICES; i++) {
@@ -102,11 +102,13 @@ async function main(): Promise<void> {
         r.latencyMs.p99.toFixed(2).padStart(6),
         '|',
         row.cpuUsPerEvent.toFixed(1).padStart(9),
+        (events / Math.max(1, sum((x) => x.commits))).toFixed(1).padStart(9),
         row.commitUsPerEvent.toFixed(1).padStart(12),
         String(slow).padStart(5),
         row.eldP99.toFixed(1).padStart(7),
         row.eldMax.toFixed(1).padStart(7),
         String(Math.round(sum((x) => x.gcMs) / Math.max(1, seen.length))).padStart(7),
+        String(Math.round(sum((x) => x.gcMajorMs) / Math.max(1, seen.length))).padStart(6),
         Math.max(0, ...seen.map((x) => x.gcMaxMs)).toFixed(1).padStart(6),
         String(last?.rssMiB ?? '').padStart(4),
         String(last?.heapUsedMiB ?? '').padStart(4),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { firstSeqAtOrAfter, initialCursor, lagOf, shouldRotate, sleepFor, type SeqProbe } from './decide.ts';
+import { commitDelay, firstSeqAtOrAfter, initialCursor, lagOf, shouldRotate, sleepFor, type SeqProbe } from './decide.ts';
 
 /** A probe over stored (seq, storedAt) pairs, sorted by seq. */
 function probeOf(rows: [number, number][]): (seq: number) => SeqProbe | undefined {
@@ -81,5 +81,18 @@ describe('shouldRotate', () => {
     ['full', { startedAt: 1_000, size: 100 }, 1_001, true],
   ])('%s', (_name, gen, now, want) => {
     expect(shouldRotate(gen, now, 1_000, 100)).toBe(want);
+  });
+});
+
+describe('commitDelay', () => {
+  it.each([
+    ['no commit yet', Infinity, 1, 0],
+    ['the last commit began long ago', 50, 1, 0],
+    ['exactly the interval ago', 1, 1, 0],
+    ['a quarter of the interval ago: waits the rest', 0.25, 1, 0.75],
+    ['just now: waits the whole interval', 0, 2, 2],
+    ['pacing off', 0, 0, 0],
+  ])('%s', (_name, since, interval, want) => {
+    expect(commitDelay(since, interval)).toBe(want);
   });
 });

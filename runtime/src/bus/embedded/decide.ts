@@ -75,6 +75,15 @@ export function shouldRotate(gen: { startedAt: number; size: number }, now: numb
   return now - gen.startedAt >= windowMs || gen.size >= maxEntries;
 }
 
+/**
+ * How long queued writes wait before their group commits: none once `intervalMs` has
+ * passed since the last commit began, else the rest of it, so commits under load share
+ * their fixed cost among more writes.
+ */
+export function commitDelay(sinceLastCommitMs: number, intervalMs: number): number {
+  return sinceLastCommitMs >= intervalMs ? 0 : intervalMs - sinceLastCommitMs;
+}
+
 /** The de-duplication window actually kept: never longer than the longest retention. */
 export function dedupWindow(configuredMs: number, retentionMs: number): number {
   return Math.max(0, Math.min(configuredMs, retentionMs));
