@@ -7,6 +7,7 @@ import type { Command } from './commands.ts';
 import { startPipeline } from './pipeline.ts';
 import { createRuntimeServer, listen } from './server.ts';
 import { Summary } from './summary.ts';
+import { writePlanWarnings } from './validate.ts';
 
 export const runCommand: Command = {
   name: 'run',
@@ -75,6 +76,7 @@ Examples:
       process.stderr.write(`${formatProblems(loaded.problems)}\nsluice run: ${loaded.problems.length} problem(s) in the manifests; nothing started\n`);
       return 1;
     }
+    writePlanWarnings(loaded);
 
     const host = String(values.host);
     let ready = false;
@@ -100,6 +102,7 @@ Examples:
         process.stderr.write(`${formatProblems(next.problems)}\nsluice: manifests changed but are invalid; still running the previous configuration\n`);
         return;
       }
+      writePlanWarnings(next);
       try {
         await p.apply(next.config);
         process.stdout.write(`sluice: reloaded ${describe(next.config)}\n`);

@@ -64,6 +64,12 @@ describe('normaliseEvent', () => {
     expect('properties' in e || 'traits' in e || 'context' in e || 'integrations' in e).toBe(false);
   });
 
+  it('drops a client-sent context.protocols: violations are the server\'s to stamp', () => {
+    const forged = { violations: [], omitted: ['properties.revenue'], sourceId: 'x' };
+    const e = normaliseEvent({ userId: 'u', context: { ip: '10.0.0.1', locale: 'en-US', protocols: forged } }, facts());
+    expect(e.context).toEqual({ ip: '10.0.0.1', locale: 'en-US' });
+  });
+
   it('drops an unreadable client timestamp rather than the event', () => {
     const e = normaliseEvent({ userId: 'u', timestamp: 'soon', originalTimestamp: 'x' }, facts());
     expect(e.timestamp).toBe('2024-05-01T12:00:00.000Z');

@@ -19,8 +19,9 @@ export const MESSAGE_ID_PREFIX = 'sluice-';
 
 /**
  * Turns a well-formed item (checkEvent passed) into the event the bus stores, in place:
- * the client's fields are kept as sent except the secret writeKey; messageId, receivedAt,
- * the corrected timestamp and context.ip are filled in.
+ * the client's fields are kept as sent except the secret writeKey and the server-owned
+ * context.protocols; messageId, receivedAt, the corrected timestamp and context.ip are
+ * filled in.
  */
 export function normaliseEvent(item: JsonObject, facts: RequestFacts): SegmentEvent {
   if (facts.type !== undefined) item.type = facts.type;
@@ -39,6 +40,9 @@ export function normaliseEvent(item: JsonObject, facts: RequestFacts): SegmentEv
   if (times.sentAt === undefined) delete item.sentAt;
   else item.sentAt = times.sentAt;
   item.receivedAt = facts.receivedAtIso;
+
+  // context.protocols is what the tracking plan found; a client must not forge or hide it.
+  if (isObject(item.context) && 'protocols' in item.context) delete item.context.protocols;
 
   if (facts.ip !== undefined) {
     const context = item.context;

@@ -22,7 +22,11 @@ describe('compileFunction', () => {
 
   it('reports ES module syntax as the syntax error it is here', async () => {
     const err = await compileError('export async function onTrack(e) { return e }');
-    expect(err.problem).toEqual({ message: "SyntaxError: Unexpected token 'export'", line: 1, column: 1 });
+    expect(err.problem).toEqual({
+      message: "SyntaxError: Unexpected token 'export' (functions are scripts, as in Segment: declare `async function onTrack(event, settings)` without export or import)",
+      line: 1,
+      column: 1,
+    });
   });
 
   it('reports a failing top-level statement with its position', async () => {

@@ -167,7 +167,7 @@ export function passTimeoutMs(count: number, limits: Limits): number {
  * syntax errors; runtime errors carry the position in their stack.
  */
 export function sourcePosition(err: unknown, filename: string): SourcePosition {
-  const raw = err instanceof Error ? err.message : String(err);
+  const raw = withModuleHint(err instanceof Error ? err.message : String(err));
   const name = err instanceof Error && err.name !== 'Error' ? `${err.name}: ` : '';
   const tag = new RegExp(`\\s*\\[${escapeRegExp(filename)}:(\\d+):(\\d+)\\]$`).exec(raw);
   if (tag) return { message: `${name}${raw.slice(0, tag.index)}`, line: Number(tag[1]), column: Number(tag[2]) };
@@ -175,6 +175,17 @@ export function sourcePosition(err: unknown, filename: string): SourcePosition {
   const frame = new RegExp(`${escapeRegExp(filename)}:(\\d+):(\\d+)`).exec(stack);
   if (frame) return { message: `${name}${raw}`, line: Number(frame[1]), column: Number(frame[2]) };
   return { message: `${name}${raw}` };
+}
+
+/** ES module syntax is the likeliest first mistake: say what the sandbox expects instead. */
+const MODULE_SYNTAX = /Unexpected token 'export'|Cannot use import statement outside a module|Unexpected identifier 'from'/;
+const MODULE_HINT = ' (functions are scripts, as in Segment: declare `async function onTrack(event, settings)` without export or import)';
+
+function withModuleHint(message: string): string {
+  if (!MODULE_SYNTAX.test(message)) return message;
+  // The position tag, when V8 adds one, stays last.
+  const tag = /\s*\[[^\]]*:\d+:\d+\]$/.exec(message);
+  return tag ? `${message.slice(0, tag.index)}${MODULE_HINT}${message.slice(tag.index)}` : `${message}${MODULE_HINT}`;
 }
 
 function escapeRegExp(s: string): string {
