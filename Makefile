@@ -5,7 +5,6 @@ SHELL := /bin/bash
 
 NODE_DIR := $(shell scripts/node.sh)
 export PATH := $(NODE_DIR)/bin:$(PATH)
-export npm_config_nodedir := $(NODE_DIR)
 export npm_config_update_notifier := false
 export SLUICE_CACHE ?= $(HOME)/.cache/sluice
 
@@ -19,7 +18,7 @@ help: ## list the targets
 deps: node_modules/.sluice-deps ## install npm dependencies (npm ci, skipped when the lockfile is unchanged)
 
 node_modules/.sluice-deps: package-lock.json
-	npm ci --no-audit --no-fund
+	npm_config_nodedir=$(NODE_DIR) npm ci --no-audit --no-fund  # isolated-vm builds against Node 24's headers
 	@touch $@
 
 system-deps: ## install the Debian packages integration tests need (idempotent)

@@ -103,7 +103,8 @@ describe('the image build steps, run for real', () => {
       context: repoRoot,
       into: join(dir, 'fs'),
       // Use the npm cache when it has the packages; the registry only for what is missing.
-      runEnv: { npm_config_prefer_offline: 'true', npm_config_update_notifier: 'false' },
+      // Native modules (isolated-vm) build against the running Node's headers, as the image's would.
+      runEnv: { npm_config_prefer_offline: 'true', npm_config_update_notifier: 'false', npm_config_nodedir: dirname(dirname(process.execPath)) },
     });
     // The image's own node: the test's Node 24, copied where uid 65532 can run it.
     nodeBin = join(dir, 'bin', 'node');
