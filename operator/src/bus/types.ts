@@ -13,6 +13,11 @@ export interface BusProvisioner extends BusJanitor {
    * The dead-letter stream and a durable consumer per listed source (`sources`: those that
    * exist); consumers of sources no longer listed are removed. Resolves with the sources
    * whose stream is not there yet.
+   *
+   * startFrom applies when a consumer is created: it starts at the first event stored at
+   * or after that time (`now`: only new events). A consumer that exists keeps its position,
+   * so changing startFrom later does not rewind a Destination; to read history again,
+   * remove the source from the Destination (its consumer goes) and add it back.
    */
   ensureDestination(namespace: string, name: string, spec: DestinationSpec, sources: readonly string[]): Promise<{ missingSources: string[] }>;
   close(): Promise<void>;
