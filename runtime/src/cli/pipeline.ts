@@ -48,7 +48,7 @@ export async function startPipeline(config: RuntimeConfig, opts: { dataDir: stri
     async recentEvents(source: string, n: number, from: 'accepted' | 'quarantine') {
       if (!pipeline.config.sources.some((s) => s.name === source)) return undefined;
       if (from === 'quarantine') return (await bus.listQuarantine(source, { limit: n })).map(({ event, violations }) => ({ event, violations }));
-      return (recent.get(source) ?? []).slice(-n).reverse().map((event) => ({ event }));
+      return (recent.get(source) ?? []).slice(-Math.min(n, MAX_RECENT_EVENTS)).reverse().map((event) => ({ event }));
     },
   };
   const delivery = createDelivery({ bus, metrics, destinations: config.destinations });
@@ -98,9 +98,11 @@ export async function startPipeline(config: RuntimeConfig, opts: { dataDir: stri
 function keepingRecent(bus: Bus, recent: Map<string, SegmentEvent[]>): Bus {
   const publish: Bus['publish'] = async (source, events) => {
     const result = await bus.publish(source, events);
-    const kept = recent.get(source) ?? [];
-    kept.push(...events.slice(-MAX_RECENT_EVENTS));
-    recent.set(source, kept.length > MAX_RECENT_EVENTS ? kept.slice(-MAX_RECENT_EVENTS) : kept);
+    let kept = recent.get(source);
+    if (!kept) recent.set(source, (kept = []));
+    for (let i = Math.max(0, events.length - MAX_RECENT_EVENTS); i < events.length; i++) kept.push(events[i]!);
+    // Trimmed once it holds twice what is served, not on every publish: a copy per request is garbage on the hot path.
+    if (kept.length > 2 * MAX_RECENT_EVENTS) kept.splice(0, kept.length - MAX_RECENT_EVENTS);
     return result;
   };
   return new Proxy(bus, {
