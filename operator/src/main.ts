@@ -1,7 +1,9 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { NatsProvisioner } from './bus/index.ts';
 import { CONTROLLERS, createInformers, informersSynced, NO_BUS_JANITOR, startInformers, stopInformers, type BusJanitor, type ControllerDeps } from './controllers/index.ts';
+import { startFeedback } from './feedback/index.ts';
 import { closeServer, healthServer, listenOn, metricsServer } from './http.ts';
+import { parseBusUrl } from '../../runtime/src/cluster/bus-url.ts';
 import {
   defaultIdentity,
   EventRecorder,
@@ -40,6 +42,11 @@ export interface OperatorOptions {
   janitor?: BusJanitor;
   /** Informer resync period (default 10 min). */
   resyncMs?: number;
+  /**
+   * Listen for the runtime pods' stats (on natsUrl, else busUrl when it is NATS) and report
+   * them in status and Events (default true).
+   */
+  feedback?: boolean;
 }
 
 export interface Operator {
@@ -74,6 +81,9 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
   const recorder = new EventRecorder({ client, instance: identity, log });
   const bus = opts.natsUrl ? new NatsProvisioner({ url: opts.natsUrl, log }) : undefined;
   if (!bus) log.info('bus provisioning off: no NATS URL; runtime pods create their streams and consumers, deleted resources leave theirs on the bus');
+  let leading = false;
+  const statsServers = opts.feedback === false ? undefined : natsServers(opts.natsUrl ?? opts.busUrl);
+  const feedback = statsServers && startFeedback({ servers: statsServers, informers, recorder, leading: () => leading, log });
   const deps: ControllerDeps = {
     client,
     informers,
@@ -81,6 +91,7 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
     workload: { image: opts.runtimeImage, busUrl: opts.busUrl },
     janitor: opts.janitor ?? bus ?? NO_BUS_JANITOR,
     ...(bus ? { bus } : {}),
+    ...(feedback ? { feed: feedback.feed } : {}),
     now: () => new Date(),
   };
 
@@ -94,9 +105,11 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
 
   let controllers: Controller[] = [];
   const startControllers = () => {
+    leading = true;
     controllers = CONTROLLERS.map((make) => runController({ ...make(deps), workers: opts.workers, registry, log }));
   };
   const stopControllers = async () => {
+    leading = false;
     const running = controllers;
     controllers = [];
     await Promise.all(running.map((c) => c.stop()));
@@ -142,6 +155,7 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
       // Controllers first, so a successor never reconciles alongside us; then hand the Lease over.
       await stopControllers();
       await elector?.stop();
+      await feedback?.subscription.stop();
       await recorder.flush();
       await stopInformers(informers);
       await bus?.close();
@@ -149,4 +163,14 @@ export async function startOperator(opts: OperatorOptions): Promise<Operator> {
       log.info('stopped');
     },
   };
+}
+
+/** The NATS servers of a bus URL; none for the embedded bus (its pods run without an operator) or a URL that does not parse. */
+function natsServers(url: string): string[] | undefined {
+  try {
+    const target = parseBusUrl(url);
+    return target.engine === 'nats' ? target.servers : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -23,7 +23,11 @@ const opened: StatsChannel[] = [];
 beforeAll(async () => {
   nats = await startNatsServer();
   raw = await connect({ servers: nats.url });
-  raw.subscribe(statsWildcard('SLUICE'), { callback: (_err, msg) => wire.push(msg.data) });
+  raw.subscribe(statsWildcard('SLUICE'), {
+    callback: (_err, msg) => {
+      wire.push(msg.data);
+    },
+  });
   await raw.flush();
 }, 30_000);
 

@@ -24,3 +24,5 @@ export { DEFAULT_FAILING_AFTER, DEFAULT_SILENCE_AFTER_MS, DELIVERING, EVENTS_FLO
 export { recordWith, StatusFeed, type CurrentStatus, type RecordEvent, type StatusFeedOptions } from './feed.ts';
 export { conditionEvent, FirstSeen, violationEvents, type FeedEvent } from './transitions.ts';
 export { counterDelta, Window } from './window.ts';
+export { feedWatch, subscribeFeed, type FeedSubscription } from './wire.ts';
+export { startFeedback, type Feedback } from './operator.ts';
