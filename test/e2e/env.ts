@@ -69,7 +69,7 @@ export async function startE2E(): Promise<E2E> {
       },
     });
     stops.push(() => runner.stop());
-    const operator = await spawnOperator(env.cp.kubeconfig, 'e2e', [`--bus-url=${nats.url}`, '--leader-elect=false', '--log-level=warn', `--runtime-image=${RUNTIME_IMAGE}`]);
+    const operator = await spawnOperator(env.cp.kubeconfig, 'e2e', [`--bus-url=${nats.url}`, `--nats-url=${nats.url}`, '--leader-elect=false', '--log-level=warn', `--runtime-image=${RUNTIME_IMAGE}`]);
     stops.push(() => operator.stop());
     const buses: Bus[] = [];
     stops.push(async () => Promise.all(buses.map((b) => b.close().catch(() => undefined))));
