@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DestinationSpec } from '../api/index.ts';
 import { progressing, ready, stalled } from '../kube/index.ts';
-import { busEnding, consumersWanted, deliveryAckWaitMs, MISSING_STREAM_RETRY_MS, redactText, redactUrl, retentionMs, withBus } from './decide.ts';
+import { busEnding, consumersWanted, deliveryAckWaitMs, MISSING_STREAM_RETRY_MS, provisionDue, RECHECK_MS, redactText, redactUrl, retentionMs, withBus } from './decide.ts';
 import { BusProvisionError, type BusOutcome } from './types.ts';
 
 const dest = (extra: Partial<DestinationSpec> = {}): DestinationSpec => ({ type: 'webhook', sources: [{ name: 'web' }], ...extra });
@@ -69,5 +69,15 @@ describe('bus provisioning decisions', () => {
     expect(busEnding({ state: 'ok', missingSources: ['web'] })).toEqual({ requeueAfterMs: MISSING_STREAM_RETRY_MS });
     expect(busEnding({ state: 'ok', missingSources: [] })).toBeUndefined();
     expect(busEnding({ state: 'off' })).toBeUndefined();
+  });
+
+  it.each([
+    ['never provisioned', undefined, 'a', 1_000, true],
+    ['unchanged, recently', { fingerprint: 'a', at: 1_000 }, 'a', 1_000 + RECHECK_MS - 1, false],
+    ['unchanged, a while ago', { fingerprint: 'a', at: 1_000 }, 'a', 1_000 + RECHECK_MS, true],
+    ['changed', { fingerprint: 'a', at: 1_000 }, 'b', 1_001, true],
+    ['clock went back', { fingerprint: 'a', at: 1_000 }, 'a', 999, true],
+  ] as const)('provisions again: %s → %s', (_, last, fingerprint, now, due) => {
+    expect(provisionDue(last, fingerprint, now)).toBe(due);
   });
 });

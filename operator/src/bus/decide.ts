@@ -37,6 +37,24 @@ export function consumersWanted(spec: DestinationSpec, sources: readonly string[
   }
 }
 
+/** How long a provisioned resource is taken as still in place without asking NATS again. */
+export const RECHECK_MS = 5 * 60_000;
+
+/** What was last provisioned for a resource, and when. */
+export interface Provisioned {
+  fingerprint: string;
+  at: number;
+}
+
+/**
+ * Whether to provision again: reconciles come often (status feedback wakes an object every
+ * few seconds), so an unchanged resource is checked against NATS only every RECHECK_MS;
+ * anything it changes (retention, sources, startFrom) is applied at once.
+ */
+export function provisionDue(last: Provisioned | undefined, fingerprint: string, now: number): boolean {
+  return !last || last.fingerprint !== fingerprint || now - last.at >= RECHECK_MS || now < last.at;
+}
+
 /** A NATS URL list as it may be shown: user, password or token removed. */
 export function redactUrl(url: string): string {
   return url

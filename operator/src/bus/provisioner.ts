@@ -2,7 +2,7 @@ import type { DestinationSpec, SourceSpec } from '../api/index.ts';
 import { silentLogger, type Logger } from '../kube/index.ts';
 import { NatsAdmin } from '../../../runtime/src/bus/nats/admin.ts';
 import { BusError } from '../../../runtime/src/bus/types.ts';
-import { consumersWanted, redactText, redactUrl, retentionMs } from './decide.ts';
+import { consumersWanted, provisionDue, redactText, redactUrl, retentionMs, type Provisioned } from './decide.ts';
 import { BusProvisionError, type BusProvisioner } from './types.ts';
 
 export interface NatsProvisionerOptions {
@@ -31,6 +31,8 @@ export class NatsProvisioner implements BusProvisioner {
   #admin: NatsAdmin | undefined;
   #opening: Promise<NatsAdmin> | undefined;
   #closed = false;
+  /** Per resource ('Source/<name>', 'Destination/<name>'): what was provisioned last. */
+  readonly #done = new Map<string, Provisioned>();
 
   constructor(opts: NatsProvisionerOptions) {
     this.#opts = opts;
@@ -38,22 +40,35 @@ export class NatsProvisioner implements BusProvisioner {
     this.#log = opts.log ?? silentLogger;
   }
 
-  ensureSource(_namespace: string, name: string, spec: SourceSpec): Promise<void> {
-    return this.#run(`ensuring the streams of source ${name}`, (a) => a.ensureSource(name, retentionMs(spec)));
+  async ensureSource(_namespace: string, name: string, spec: SourceSpec): Promise<void> {
+    const key = `Source/${name}`;
+    const ms = retentionMs(spec);
+    const fingerprint = String(ms);
+    if (!this.#due(key, fingerprint)) return;
+    await this.#run(`ensuring the streams of source ${name}`, (a) => a.ensureSource(name, ms));
+    this.#remember(key, fingerprint);
   }
 
-  ensureDestination(_namespace: string, name: string, spec: DestinationSpec, sources: readonly string[]): Promise<{ missingSources: string[] }> {
-    const wanted = consumersWanted(spec, sources, (this.#opts.now ?? Date.now)());
-    if (!wanted) return Promise.resolve({ missingSources: [] });
-    return this.#run(`ensuring the consumers of destination ${name}`, (a) => a.ensureDestination(name, wanted));
+  async ensureDestination(_namespace: string, name: string, spec: DestinationSpec, sources: readonly string[]): Promise<{ missingSources: string[] }> {
+    const key = `Destination/${name}`;
+    const wanted = consumersWanted(spec, sources, this.#now());
+    if (!wanted) return { missingSources: [] };
+    // The start time moves with the clock; only what the spec says matters here.
+    const fingerprint = JSON.stringify([spec.startFrom ?? 'now', spec.delivery?.timeout ?? '', wanted.map((w) => w.source)]);
+    if (!this.#due(key, fingerprint)) return { missingSources: [] };
+    const r = await this.#run(`ensuring the consumers of destination ${name}`, (a) => a.ensureDestination(name, wanted));
+    if (r.missingSources.length === 0) this.#remember(key, fingerprint);
+    return r;
   }
 
-  deleteSource(_namespace: string, name: string): Promise<void> {
-    return this.#run(`deleting the streams of source ${name}`, (a) => a.deleteSource(name));
+  async deleteSource(_namespace: string, name: string): Promise<void> {
+    this.#done.delete(`Source/${name}`);
+    await this.#run(`deleting the streams of source ${name}`, (a) => a.deleteSource(name));
   }
 
-  deleteDestination(_namespace: string, name: string): Promise<void> {
-    return this.#run(`deleting the consumers of destination ${name}`, (a) => a.deleteDestination(name));
+  async deleteDestination(_namespace: string, name: string): Promise<void> {
+    this.#done.delete(`Destination/${name}`);
+    await this.#run(`deleting the consumers of destination ${name}`, (a) => a.deleteDestination(name));
   }
 
   async close(): Promise<void> {
@@ -61,6 +76,20 @@ export class NatsProvisioner implements BusProvisioner {
     const admin = this.#admin ?? (await this.#opening?.catch(() => undefined));
     this.#admin = undefined;
     await admin?.close();
+  }
+
+  #now(): number {
+    return (this.#opts.now ?? Date.now)();
+  }
+
+  #due(key: string, fingerprint: string): boolean {
+    const due = provisionDue(this.#done.get(key), fingerprint, this.#now());
+    if (due) this.#done.delete(key);
+    return due;
+  }
+
+  #remember(key: string, fingerprint: string): void {
+    this.#done.set(key, { fingerprint, at: this.#now() });
   }
 
   async #run<T>(doing: string, fn: (admin: NatsAdmin) => Promise<T>): Promise<T> {
