@@ -66,6 +66,7 @@ export function subscribeFeed(feed: StatusFeed, open: () => Promise<StatsChannel
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
