@@ -3,7 +3,7 @@
 // as its own process (`sluice operator`), and the pod runner running the Pods the operator
 // creates (`sluice ingest`, `sluice deliver`) as local processes from their exact spec.
 import { join } from 'node:path';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager, type ConsumerInfo } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { Destination, Source } from '../../operator/src/api/index.ts';
 import { openNatsBus } from '../../runtime/src/bus/nats/index.ts';
@@ -34,6 +34,8 @@ export interface E2E extends OperatorEnv {
    * stream: from then on a `startFrom: now` Destination gets every event accepted.
    */
   waitForConsumers(destination: string, sources: string[], timeoutMs?: number): Promise<void>;
+  /** A delivery consumer's backlog on NATS: events not yet handed out, and handed out but not acked. */
+  consumerBacklog(destination: string, source: string): Promise<{ pending: number; ackPending: number; redelivered: number }>;
   /** A client of the same NATS server, for what only the bus shows (quarantine, dead letters). */
   bus(): Promise<Bus>;
   /** Recent lines of the operator, the pod runner and each runtime pod, for failure messages. */
@@ -74,6 +76,17 @@ export async function startE2E(): Promise<E2E> {
     const buses: Bus[] = [];
     stops.push(async () => Promise.all(buses.map((b) => b.close().catch(() => undefined))));
 
+    const names = new Names('SLUICE');
+    const consumerInfo = async (destination: string, source: string): Promise<ConsumerInfo | undefined> => {
+      const nc = await connect({ servers: nats.url, name: 'sluice-e2e-consumers', reconnect: false });
+      try {
+        const jsm = await jetstreamManager(nc);
+        return await jsm.consumers.info(names.sourceStream(token(source)), names.consumer(token(destination), token(source))).catch(() => undefined);
+      } finally {
+        await nc.close();
+      }
+    };
+
     const diagnostics = (): string => {
       const pods = runner.processes().map((p) => {
         let logs = '';
@@ -108,28 +121,23 @@ export async function startE2E(): Promise<E2E> {
         );
       },
       async waitForConsumers(destination, sources, timeoutMs = 30_000) {
-        const names = new Names('SLUICE');
-        const nc = await connect({ servers: nats.url, name: 'sluice-e2e-consumers' });
-        try {
-          const jsm = await jetstreamManager(nc);
-          const missing = async () => {
-            const out: string[] = [];
-            for (const s of sources) {
-              const info = await jsm.consumers.info(names.sourceStream(token(s)), names.consumer(token(destination), token(s))).catch(() => undefined);
-              if (!info) out.push(s);
-            }
-            return out;
-          };
-          let last: string[] = sources;
-          await waitFor(async () => (last = await missing()).length === 0, {
-            timeoutMs,
-            intervalMs: 200,
-            what: `consumers of destination ${destination}`,
-            detail: () => `missing for sources ${last.join(', ')}`,
-          });
-        } finally {
-          await nc.close();
-        }
+        let last: string[] = sources;
+        const missing = async () => {
+          const out: string[] = [];
+          for (const s of sources) if (!(await consumerInfo(destination, s))) out.push(s);
+          return out;
+        };
+        await waitFor(async () => (last = await missing()).length === 0, {
+          timeoutMs,
+          intervalMs: 200,
+          what: `consumers of destination ${destination}`,
+          detail: () => `missing for sources ${last.join(', ')}`,
+        });
+      },
+      async consumerBacklog(destination, source) {
+        const info = await consumerInfo(destination, source);
+        if (!info) throw new Error(`reading consumer ${destination}/${source}: not found`);
+        return { pending: info.num_pending, ackPending: info.num_ack_pending, redelivered: info.num_redelivered };
       },
       async bus() {
         const b = await openNatsBus({ servers: [nats.url], name: 'sluice-e2e-test' });

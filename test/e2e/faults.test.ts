@@ -38,6 +38,8 @@ describe('faults under load, end to end', () => {
       expect(report.delivered).toBeGreaterThanOrEqual(report.load.acked);
       expect(report.ingestRestarts).toBeGreaterThanOrEqual(1);
       expect(report.deliverRestarts).toBeGreaterThanOrEqual(1);
+      // The request the killed delivery process was waiting on is sent again: at least once.
+      expect(report.duplicates).toBeGreaterThan(0);
     },
     60_000 + (options.loadSeconds + options.outageSeconds) * 1_000 + options.drainTimeoutMs + 60_000,
   );

@@ -135,6 +135,13 @@ async function underFaults(e2e: E2E, ns: string, sink: Sink, writeKey: string, o
         detail: () => `${missing.length} missing, e.g. ${missing.slice(0, 3).join(', ')}`,
       });
       mark('every acknowledged event delivered');
+      // Events the killed delivery process had fetched come again after the ack wait: only
+      // once the consumer holds nothing unacknowledged is the duplicate count final.
+      await waitFor(async () => {
+        const b = await e2e.consumerBacklog(DESTINATION, SOURCE);
+        return b.pending === 0 && b.ackPending === 0;
+      }, { timeoutMs: o.drainTimeoutMs, intervalMs: 500, what: 'the delivery consumer to settle' });
+      mark('delivery consumer settled: nothing pending or unacknowledged');
     } catch (err) {
       mark(`${missing.length} acknowledged events still missing`);
       log((err as Error).message);
