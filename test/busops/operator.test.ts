@@ -101,9 +101,11 @@ describe('the operator provisioning NATS', () => {
     expect(alpha.config.deliver_policy).toBe('by_start_time');
   }, 40_000);
 
-  it('removes everything a deleted Destination and Source left, and releases their finalizers', async () => {
+  it('removes everything a deleted Destination (after its delivery pods) and Source left, and releases their finalizers', async () => {
     await env.cp.kubectlOk(['delete', '-n', ns, 'destination', 'hook', '--wait=false']);
     await gone('destination hook');
+    // Its delivery pods were stopped first: they would have created their consumers again.
+    expect(await env.get(ns, 'deployment hook-deliver')).toBeUndefined();
     expect(await stream('SLUICE_DLQ_hook')).toBeUndefined();
     expect(await consumer('SLUICE_SRC_alpha', 'hook__alpha')).toBeUndefined();
     expect(await consumer('SLUICE_SRC_alpha', 'hook__alpha__replay')).toBeUndefined();

@@ -2,3 +2,4 @@ export { BusProvisionError, type BusOutcome, type BusProblem, type BusProvisione
 export { busEnding, consumersWanted, deliveryAckWaitMs, redactText, redactUrl, retentionMs, withBus } from './decide.ts';
 export { NatsProvisioner, type NatsProvisionerOptions } from './provisioner.ts';
 export { finishWithBus, provision } from './reconcile.ts';
+export { PodsStoppingError, stopWorkloadFirst } from './drain.ts';

@@ -13,7 +13,7 @@ import {
   type ControllerOptions,
   type Summary,
 } from '../../kube/index.ts';
-import { finishWithBus, provision, withBus } from '../../bus/index.ts';
+import { finishWithBus, provision, stopWorkloadFirst, withBus } from '../../bus/index.ts';
 import { ensureFinalizer } from '../common/cleanup.ts';
 import { Fresh } from '../common/fresh.ts';
 import type { ControllerDeps } from '../common/deps.ts';
@@ -68,7 +68,10 @@ export function destinationController(deps: ControllerDeps): Pick<ControllerOpti
       }
       const cached = fresh.latest(inCache);
       const ns = cached.metadata.namespace ?? 'default';
-      const fin = await ensureFinalizer(c.destinations, cached, () => deps.janitor.deleteDestination(ns, cached.metadata.name));
+      const fin = await ensureFinalizer(c.destinations, cached, async () => {
+        if (deps.bus) await stopWorkloadFirst(c.deployments, inf.deployments.get(objectKey(ns, childName(cached.metadata.name, 'deliver'))));
+        await deps.janitor.deleteDestination(ns, cached.metadata.name);
+      });
       if (fin.done) return {};
       const dst = fresh.wrote(cached, fin.object);
 

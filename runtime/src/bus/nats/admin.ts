@@ -81,13 +81,11 @@ export async function removeDestination(c: AdminContext, destination: string): P
 
 async function dropConsumers(c: AdminContext, stream: string, dest: Token, source: Token): Promise<void> {
   const n = c.names;
-  await c.link.api(`removing consumer ${n.consumer(dest, source)}`, (jsm) =>
-    Promise.all([
-      orMissing(jsm.consumers.delete(stream, n.consumer(dest, source))),
-      orMissing(jsm.consumers.delete(stream, n.replayConsumer(dest, source))),
-      orMissing(jsm.streams.purge(stream, { filter: n.replaySubject(source, dest) })),
-    ]),
-  );
+  // The event consumer last: once it is gone, so is everything else of the pair.
+  await c.link.api(`removing consumer ${n.consumer(dest, source)}`, async (jsm) => {
+    await Promise.all([orMissing(jsm.consumers.delete(stream, n.replayConsumer(dest, source))), orMissing(jsm.streams.purge(stream, { filter: n.replaySubject(source, dest) }))]);
+    await orMissing(jsm.consumers.delete(stream, n.consumer(dest, source)));
+  });
 }
 
 export interface NatsAdminOptions {
