@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { jetstreamManager, type ConsumerInfo } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import type { Destination, Source } from '../../operator/src/api/index.ts';
+import type { Destination, Source, TrackingPlan } from '../../operator/src/api/index.ts';
 import { openNatsBus } from '../../runtime/src/bus/nats/index.ts';
 import { Names, token } from '../../runtime/src/bus/nats/names.ts';
 import type { Bus } from '../../runtime/src/bus/types.ts';
@@ -27,8 +27,8 @@ export interface E2E extends OperatorEnv {
   ingestUrls(ns: string, source: string, replicas: number, timeoutMs?: number): Promise<string[]>;
   /** Waits for `replicas` ready delivery pods of a Destination. */
   deliverPods(ns: string, destination: string, replicas: number, timeoutMs?: number): Promise<PodProcess[]>;
-  /** A Source or Destination's status once `ready` says it is what the test wants. */
-  waitStatus<T extends Source | Destination>(ns: string, what: string, ready: (o: T) => boolean, opts?: { timeoutMs?: number; describe?: string }): Promise<T>;
+  /** A Source, Destination or TrackingPlan once `ready` says it is what the test wants. */
+  waitStatus<T extends Source | Destination | TrackingPlan>(ns: string, what: string, ready: (o: T) => boolean, opts?: { timeoutMs?: number; describe?: string }): Promise<T>;
   /**
    * Waits until the delivery pods of `destination` have their durable consumer on each Source
    * stream: from then on a `startFrom: now` Destination gets every event accepted.
@@ -110,7 +110,7 @@ export async function startE2E(): Promise<E2E> {
         return pods.map((p) => `http://${runner.endpoint(p.name, 'http', { namespace: ns })}`).sort();
       },
       deliverPods: (ns, destination, replicas, timeoutMs = 90_000) => runner.waitForPods(labels(destination, 'deliver'), replicas, { namespace: ns, timeoutMs }),
-      async waitStatus<T extends Source | Destination>(ns: string, what: string, ready: (o: T) => boolean, o: { timeoutMs?: number; describe?: string } = {}) {
+      async waitStatus<T extends Source | Destination | TrackingPlan>(ns: string, what: string, ready: (o: T) => boolean, o: { timeoutMs?: number; describe?: string } = {}) {
         let last: T | undefined;
         return waitFor(
           async () => {

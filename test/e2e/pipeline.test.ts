@@ -3,6 +3,7 @@
 // Destinations created later start from the bus history or from now (scenario 4).
 import { randomUUID } from 'node:crypto';
 import { Analytics } from '@segment/analytics-node';
+import type { Destination, Source } from '../../operator/src/api/index.ts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
 import { startE2E, type E2E } from './env.ts';
@@ -14,6 +15,8 @@ const receivers: Receiver[] = [];
 const writeKey = `wk-e2e-${randomUUID()}`;
 const SOURCE = 'web-happy';
 const sent: string[] = [];
+
+const condition = (o: Source | Destination, type: string) => o.status?.conditions?.find((c) => c.type === type);
 
 const receiver = async (): Promise<Receiver> => {
   const r = await startReceiver({ record: false });
@@ -79,6 +82,16 @@ describe('the cluster data plane, end to end', () => {
     expect(byId.get(ids[2]!)).toMatchObject({ type: 'track', event: 'Order Completed', userId: 'user-2', properties: { order_id: 'o-2', revenue: 2 } });
     expect(byId.get(ids[0]!)).toMatchObject({ type: 'identify', traits: { plan: 'pro' } });
     expect(hook.duplicates).toBe(0);
+
+    // What kubectl shows, from the pods' stats on NATS.
+    const src = await e2e.waitStatus<Source>(ns, `source ${SOURCE}`, (s) => s.status?.accepted === ids.length, { describe: `${ids.length} accepted` });
+    expect(src.status).toMatchObject({ received: ids.length, accepted: ids.length, blocked: 0, rejected: 0 });
+    expect(Date.parse(src.status?.lastEventTime ?? '')).toBeGreaterThan(Date.now() - 120_000);
+    expect(condition(src, 'EventsFlowing')).toMatchObject({ status: 'True', reason: 'EventsReceived' });
+    const dst = await e2e.waitStatus<Destination>(ns, 'destination hook', (d) => d.status?.delivered === ids.length, { describe: `${ids.length} delivered` });
+    expect(dst.status).toMatchObject({ delivered: ids.length, failed: 0, deadLettered: 0, lag: 0 });
+    expect(Date.parse(dst.status?.lastDeliveryTime ?? '')).toBeGreaterThan(Date.now() - 120_000);
+    expect(condition(dst, 'Delivering')).toMatchObject({ status: 'True', reason: 'Delivering' });
   }, 180_000);
 
   it('a new Destination with startFrom: 1h receives the history; one starting now does not', async () => {

@@ -3,7 +3,7 @@
 // reaches the webhook, what sits in the NATS quarantine, and what the pods count.
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { TrackingPlanSpec } from '../../operator/src/api/index.ts';
+import type { Source, TrackingPlan, TrackingPlanSpec } from '../../operator/src/api/index.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
 import { sendSegment } from '../support/segment.ts';
 import { startE2E, type E2E } from './env.ts';
@@ -136,5 +136,33 @@ describe('tracking-plan policies, end to end', () => {
     expect(await ingestStatus('block')).toMatchObject({ received: 6, accepted: 1, blocked: 5 });
     // Everything else from this Source was held back: the receiver saw only the valid one.
     for (const id of [...b.invalid, b.unplannedProperty, b.unplannedEvent]) expect(hook.attempts(id), id).toBe(0);
+  });
+
+  it('status: counts per Source and the worst violation with a sample messageId', async () => {
+    const block = batches.get('block')!;
+    const src = await e2e.waitStatus<Source>(ns, `source ${srcName('block')}`, (s) => s.status?.blocked === 5 && (s.status.topViolations?.length ?? 0) >= 3, {
+      describe: '5 blocked, 3 kinds of violation',
+    });
+    expect(src.status).toMatchObject({ received: 6, accepted: 1, blocked: 5, rejected: 0 });
+    const [worst, ...others] = src.status?.topViolations ?? [];
+    expect(worst).toMatchObject({ event: 'Order Completed', field: 'properties.revenue', kind: 'type', count: INVALID_COPIES });
+    expect(block.invalid).toContain(worst?.sampleMessageId);
+    expect(Date.parse(worst?.lastSeen ?? '')).toBeGreaterThan(Date.now() - 300_000);
+    // Unplanned event names are not a bounded set: they share one entry, its sample says which.
+    expect(others.map((v) => `${v.event}/${v.field}/${v.kind}/${v.count}/${v.sampleMessageId}`).sort()).toEqual([
+      `(unplanned)/event/unplanned-event/1/${block.unplannedEvent}`,
+      `Product Viewed/properties.color/unplanned-property/1/${block.unplannedProperty}`,
+    ]);
+
+    // Allowed with violations: accepted, and the violations still reported.
+    const allow = await e2e.waitStatus<Source>(ns, `source ${srcName('allow')}`, (s) => s.status?.accepted === 6 && (s.status.topViolations?.length ?? 0) >= 3, {
+      describe: '6 accepted, 3 kinds of violation',
+    });
+    expect(allow.status).toMatchObject({ received: 6, blocked: 0 });
+    expect(allow.status?.topViolations?.[0]).toMatchObject({ field: 'properties.revenue', count: INVALID_COPIES });
+
+    // Each plan sums the violations of the Sources enforcing it.
+    const plan = await e2e.waitStatus<TrackingPlan>(ns, 'trackingplan plan-block', (p) => (p.status?.violations ?? 0) > 0, { describe: 'violations counted' });
+    expect(plan.status).toMatchObject({ sources: [srcName('block')], violations: INVALID_COPIES + 2 });
   });
 });
