@@ -1,5 +1,6 @@
 import { GROUP, type Destination } from '../../api/index.ts';
 import type { PlanRef } from '../../../../runtime/src/mapping/index.ts';
+import { readyWithDelivery } from '../../feedback/ready.ts';
 import { feedWatch } from '../../feedback/wire.ts';
 import {
   applyIfChanged,
@@ -58,7 +59,7 @@ export function destinationController(deps: ControllerDeps): Pick<ControllerOpti
       // The delivery pods' stats, at most every 5 s per Destination.
       ...(deps.feed ? [feedWatch(deps.feed, 'Destination')] : []),
     ],
-    async reconcile(_ctx, key) {
+    async reconcile(ctx, key) {
       const inCache = inf.destinations.get(key);
       if (!inCache) {
         fresh.forget(key);
@@ -69,7 +70,7 @@ export function destinationController(deps: ControllerDeps): Pick<ControllerOpti
       const cached = fresh.latest(inCache);
       const ns = cached.metadata.namespace ?? 'default';
       const fin = await ensureFinalizer(c.destinations, cached, async () => {
-        if (deps.bus) await stopWorkloadFirst(c.deployments, inf.deployments.get(objectKey(ns, childName(cached.metadata.name, 'deliver'))));
+        if (deps.bus) await stopWorkloadFirst(c.deployments, inf.deployments.get(objectKey(ns, childName(cached.metadata.name, 'deliver'))), ctx.log);
         await deps.janitor.deleteDestination(ns, cached.metadata.name);
       });
       if (fin.done) return {};
@@ -112,6 +113,7 @@ export function destinationController(deps: ControllerDeps): Pick<ControllerOpti
         dst.metadata.generation,
         deps.now(),
       );
+      status.conditions = readyWithDelivery(dst.status?.conditions, status.conditions, fb?.conditions ?? [], dst.metadata.generation, deps.now());
       const { written, object } = await writeStatus<Destination, NonNullable<Destination['status']>>(c.destinations, dst, status, deps.recorder);
       fresh.wrote(dst, object);
       return finishWithBus(summary, written, bus);
