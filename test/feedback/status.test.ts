@@ -146,6 +146,14 @@ describe('status feedback through the operator', () => {
       status: 'False',
       message: expect.stringMatching(/^401 from the API since \d\d:\d\d UTC, credentials rejected \(secret meta-token\): answered 401: Invalid OAuth access token for \[email\]/) as unknown,
     });
+    // What the on-call engineer sees first: not Ready because delivery fails, nothing to reconcile.
+    await waitFor(async () => condition(await env.get<Destination>(ns, 'destination meta-ads'), 'Ready')?.reason === 'DeliveryFailing', { timeoutMs: 10_000, what: 'Ready=False DeliveryFailing' });
+    const failingDst = (await env.get<Destination>(ns, 'destination meta-ads'))!;
+    expect(condition(failingDst, 'Ready')).toMatchObject({ status: 'False', message: condition(failingDst, 'Delivering')?.message });
+    expect(condition(failingDst, 'Reconciling')?.status).toBe('False');
+    expect(condition(failingDst, 'Stalled')?.status).toBe('False');
+    const table = await env.cp.kubectlOk(['get', 'destinations', '-n', ns]);
+    expect(table).toMatch(/meta-ads\s+meta-capi\s+False\s+DeliveryFailing\s+12480\s+40/);
 
     const tp = await waitFor(async () => {
       const p = await env.get<TrackingPlan>(ns, 'trackingplan storefront');
@@ -188,6 +196,7 @@ describe('status feedback through the operator', () => {
       return condition(d, 'Delivering')?.status === 'True' ? d : undefined;
     }, { timeoutMs: 15_000, what: 'Destination meta-ads Delivering again' });
     expect(recovered.status).toMatchObject({ delivered: 65, lag: 0 });
+    await waitFor(async () => condition(await env.get<Destination>(ns, 'destination meta-ads'), 'Ready')?.status === 'True', { timeoutMs: 10_000, what: 'Ready again' });
 
     const events = await waitFor(async () => {
       const list = (await env.get<KubeList<KubeEvent>>(ns, 'events.events.k8s.io'))?.items ?? [];
@@ -202,6 +211,8 @@ describe('status feedback through the operator', () => {
         'Destination/meta-ads Normal DeliveryRecovered',
       ]),
     );
+    // Each transition once: Ready moving to and from DeliveryFailing leaves the Events to the feed.
+    expect(seen.filter((e) => e.includes('DeliveryFailing'))).toHaveLength(1);
     expect(events.find((e) => e.reason === 'NewViolation')?.note).toBe(
       'Order Completed / properties.revenue / type: properties.revenue: expected number, got string (sample messageId m-bad-2)',
     );
@@ -211,6 +222,9 @@ describe('status feedback through the operator', () => {
 
     const yaml = await env.cp.kubectlOk(['get', 'source', 'web', '-n', ns, '-o', 'yaml']);
     const describe = await env.cp.kubectlOk(['describe', 'source', 'web', '-n', ns]);
+    const dyaml = await env.cp.kubectlOk(['get', 'destination', 'meta-ads', '-n', ns, '-o', 'yaml']);
+    const dget = await env.cp.kubectlOk(['get', 'destinations', '-n', ns]);
     console.log(`kubectl get source web -o yaml:\n${yaml.slice(yaml.indexOf('status:'))}\nkubectl describe source web:\n${describe}`);
+    console.log(`kubectl get destinations:\n${dget}\nkubectl get destination meta-ads -o yaml:\n${dyaml.slice(dyaml.indexOf('status:'))}`);
   }, 120_000);
 });

@@ -44,6 +44,19 @@ describe('readyTransition', () => {
   });
 });
 
+describe('readyTransition around delivery failures', () => {
+  const failing: Condition = { type: 'Ready', status: 'False', reason: 'DeliveryFailing', message: '401 from the API', lastTransitionTime: '2026-01-01T00:00:00Z' };
+  const deployed = nextStatus<SourceStatus>(undefined, ready('Deployed', 'ok'), {}, [], 1, t0).conditions!;
+  it('leaves DeliveryFailing and the recovery from it to the status feed', () => {
+    expect(readyTransition(deployed, [failing])).toBeUndefined();
+    expect(readyTransition([failing], deployed)).toBeUndefined();
+  });
+  it('still records a failing Destination going back to deploying', () => {
+    const rolling = nextStatus<SourceStatus>(undefined, progressing('Deploying', 'rolling'), {}, [], 1, t0).conditions!;
+    expect(readyTransition([failing], rolling)).toEqual({ type: 'Normal', reason: 'Deploying', note: 'rolling' });
+  });
+});
+
 describe('finish', () => {
   it('ends a reconcile that recorded Stalled with a TerminalError, once', () => {
     expect(() => finish(stalled('InvalidSpec', 'filter: bad'), true)).toThrow(TerminalError);

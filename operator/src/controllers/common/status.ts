@@ -1,4 +1,5 @@
 import type { Condition } from '../../api/index.ts';
+import { FEEDBACK_READY_REASONS } from '../../feedback/ready.ts';
 import {
   getCondition,
   setCondition,
@@ -49,6 +50,8 @@ export function readyTransition(before: readonly Condition[] | undefined, after:
   const old = getCondition(before, 'Ready');
   const now = getCondition(after, 'Ready');
   if (!now || (old && old.status === now.status && old.reason === now.reason)) return undefined;
+  // The status feed records these moves itself (DeliveryFailing, DeliveryRecovered), with more to say.
+  if (FEEDBACK_READY_REASONS.has(now.reason) || (old && FEEDBACK_READY_REASONS.has(old.reason) && now.status === 'True')) return undefined;
   const normal = now.status === 'True' || PROGRESS_REASONS.has(now.reason);
   return { type: normal ? 'Normal' : 'Warning', reason: now.reason, note: now.message };
 }
