@@ -17,6 +17,10 @@
  * - Delivering is False (DeliveryFailing) after 3 failed attempts with no delivery since
  *   the first of them; one bad event going to dead letters is not an outage.
  * - TrackingPlan violations: the sum over the Sources whose pods enforce that plan.
+ * - A deployed Destination that cannot deliver is Ready=False with the Delivering reason
+ *   (ready.ts); Reconciling and Stalled stay False, as the fix lies outside the operator.
+ * - The operator listens on every replica (warm counts after a failover) and records
+ *   Events only while leading (operator.ts).
  */
 export { Aggregator, flatCounters, refKey } from './aggregate.ts';
 export type { AggregatorOptions, DestinationFeedFields, FeedKind, FeedStatus, ObjectRef, SourceFeedFields, TrackingPlanFeedFields } from './aggregate.ts';
@@ -26,3 +30,4 @@ export { conditionEvent, FirstSeen, violationEvents, type FeedEvent } from './tr
 export { counterDelta, Window } from './window.ts';
 export { feedWatch, subscribeFeed, type FeedSubscription } from './wire.ts';
 export { startFeedback, type Feedback } from './operator.ts';
+export { FEEDBACK_READY_REASONS, readyWithDelivery } from './ready.ts';
