@@ -35,7 +35,8 @@ Options:
       --kubeconfig <path>        kubeconfig (default: $KUBECONFIG, the pod's service account, ~/.kube/config)
       --namespace <ns>           watch only this namespace (default: all)
       --runtime-image <image>    image of the ingest and delivery pods (default: $SLUICE_RUNTIME_IMAGE, else sluice:0.1.0)
-      --bus-url <url>            bus the runtime pods use (default nats://sluice-nats:4222)
+      --bus-url <url>            bus the runtime pods use (default nats://sluice-nats:4222); when it is NATS
+                                 and --nats-url is not set, the operator also reads the pods' stats there
       --nats-url <url>           NATS the operator creates and removes streams and consumers on, usually
                                  the --bus-url (default: none; runtime pods create what they need and
                                  deleted resources leave theirs behind)
