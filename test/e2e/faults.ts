@@ -3,6 +3,7 @@
 // middle of a request, an ingest process is SIGKILLed, nats-server restarts and the webhook
 // goes down for a while. Afterwards every acknowledged event must reach the webhook.
 import { randomUUID } from 'node:crypto';
+import type { Destination, Source } from '../../operator/src/api/index.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { waitFor } from '../support/wait.ts';
 import type { E2E } from './env.ts';
@@ -13,7 +14,7 @@ import { startSink, type Sink } from './sink.ts';
 export interface FaultOptions {
   loadSeconds: number;
   eventsPerSec: number;
-  /** How long the webhook stays down. */
+  /** How long the webhook stays down: long enough for the operator to see it (stats every 5 s, status writes at most every 5 s). */
   outageSeconds: number;
   /** How long to wait, after the load and the outage, for every acknowledged event. */
   drainTimeoutMs: number;
@@ -32,6 +33,11 @@ export interface FaultReport {
   deliverRestarts: number;
   /** What happened when, seconds from the start of the load. */
   timeline: string[];
+  /** The Destination's Delivering condition as it changed during the run ("status:reason"). */
+  delivering: string[];
+  /** Status once the consumer settled. */
+  source: Source['status'];
+  destination: Destination['status'];
 }
 
 export const SOURCE = 'storm';
@@ -92,6 +98,20 @@ async function underFaults(e2e: E2E, ns: string, sink: Sink, writeKey: string, o
   const pod = (component: 'ingest' | 'deliver', instance: string) =>
     e2e.runner.processes().filter((p) => p.namespace === ns && p.labels['app.kubernetes.io/component'] === component && p.labels['app.kubernetes.io/instance'] === instance && !p.terminating);
 
+  const delivering: string[] = [];
+  const watchStatus = setInterval(() => {
+    void e2e
+      .get<Destination>(ns, `destination ${DESTINATION}`)
+      .then((d) => {
+        const c = d?.status?.conditions?.find((x) => x.type === 'Delivering');
+        const now = c ? `${c.status}:${c.reason}` : 'none';
+        if (delivering.at(-1) !== now) {
+          delivering.push(now);
+          mark(`Destination Delivering=${now}${c?.message ? ` (${c.message})` : ''}`);
+        }
+      })
+      .catch(() => undefined);
+  }, 1_000);
   const load = startLoad({ endpoints: () => endpoints, writeKey, eventsPerSec: o.eventsPerSec, durationMs: o.loadSeconds * 1_000, batchSize: LOAD_BATCH, prefix: `storm-${randomUUID().slice(0, 8)}` });
   try {
     // The delivery process, caught while it waits for the webhook's answer.
@@ -148,6 +168,16 @@ async function underFaults(e2e: E2E, ns: string, sink: Sink, writeKey: string, o
     }
     const restarts = (component: 'ingest' | 'deliver', instance: string) =>
       pod(component, instance).reduce((n, p) => n + p.containers.reduce((m, c) => m + c.restartCount, 0), 0);
+    // The pods publish every few seconds and the operator writes at most every 5 s.
+    const settled = await e2e
+      .waitStatus<Destination>(ns, `destination ${DESTINATION}`, (d) => d.status?.lag === 0 && delivering.at(-1) === 'True:Delivering', {
+        timeoutMs: 30_000,
+        describe: 'Delivering again, no lag',
+      })
+      .catch((err: unknown) => void log((err as Error).message));
+    clearInterval(watchStatus);
+    const source = (await e2e.get<Source>(ns, `source ${SOURCE}`))?.status;
+    const destination = settled ? settled.status : (await e2e.get<Destination>(ns, `destination ${DESTINATION}`))?.status;
     const { acked: _ids, ...rest } = result;
     return {
       load: { ...rest, acked: result.acked.size },
@@ -158,10 +188,14 @@ async function underFaults(e2e: E2E, ns: string, sink: Sink, writeKey: string, o
       ingestRestarts: restarts('ingest', SOURCE),
       deliverRestarts: restarts('deliver', DESTINATION),
       timeline,
+      delivering,
+      source,
+      destination,
     };
   } finally {
     load.stop();
     clearInterval(refresher);
+    clearInterval(watchStatus);
     await load.done.catch(() => undefined);
   }
 }
