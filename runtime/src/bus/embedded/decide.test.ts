@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commitDelay, firstSeqAtOrAfter, initialCursor, lagOf, shouldRotate, sleepFor, type SeqProbe } from './decide.ts';
+import { COMMIT_WAIT_RETRY_MS, commitDelay, firstSeqAtOrAfter, initialCursor, lagOf, shouldRotate, sleepFor, type SeqProbe } from './decide.ts';
 
 /** A probe over stored (seq, storedAt) pairs, sorted by seq. */
 function probeOf(rows: [number, number][]): (seq: number) => SeqProbe | undefined {
@@ -85,14 +85,18 @@ describe('shouldRotate', () => {
 });
 
 describe('commitDelay', () => {
+  const long = Infinity;
   it.each([
-    ['no commit yet', Infinity, 1, 0],
-    ['the last commit began long ago', 50, 1, 0],
-    ['exactly the interval ago', 1, 1, 0],
-    ['a quarter of the interval ago: waits the rest', 0.25, 1, 0.75],
-    ['just now: waits the whole interval', 0, 2, 2],
-    ['pacing off', 0, 0, 0],
-  ])('%s', (_name, since, interval, want) => {
-    expect(commitDelay(since, interval)).toBe(want);
+    ['no commit yet', { sinceMs: Infinity, writes: 0, sinceUselessWaitMs: long }, 1, 0],
+    ['a lone writer: its last commit held one write', { sinceMs: 0.1, writes: 1, sinceUselessWaitMs: long }, 1, 0],
+    ['overlapping writers, the last commit began long ago', { sinceMs: 50, writes: 3, sinceUselessWaitMs: long }, 1, 0],
+    ['overlapping writers, exactly the interval ago', { sinceMs: 1, writes: 2, sinceUselessWaitMs: long }, 1, 0],
+    ['overlapping writers, a quarter of the interval ago: waits the rest', { sinceMs: 0.25, writes: 2, sinceUselessWaitMs: long }, 1, 0.75],
+    ['overlapping writers, just now: waits the whole interval', { sinceMs: 0, writes: 40, sinceUselessWaitMs: long }, 2, 2],
+    ['a wait gathered nothing 50 ms ago', { sinceMs: 0, writes: 2, sinceUselessWaitMs: 50 }, 1, 0],
+    ['a wait gathered nothing, retry time passed', { sinceMs: 0, writes: 2, sinceUselessWaitMs: COMMIT_WAIT_RETRY_MS }, 1, 1],
+    ['pacing off', { sinceMs: 0, writes: 40, sinceUselessWaitMs: long }, 0, 0],
+  ])('%s', (_name, last, interval, want) => {
+    expect(commitDelay(last, interval)).toBe(want);
   });
 });

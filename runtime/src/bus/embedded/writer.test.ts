@@ -3,12 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { BusError } from '../types.ts';
 import { GroupCommitWriter, commitQuantile } from './writer.ts';
 
-function setup(group = true) {
+function setup(group = true, intervalMs = 0) {
   const db = new DatabaseSync(':memory:');
   db.exec('CREATE TABLE t (x INTEGER NOT NULL UNIQUE)');
   const insert = db.prepare('INSERT INTO t (x) VALUES (?)');
   const rows = (): number[] => db.prepare('SELECT x FROM t ORDER BY x').all().map((r) => Number(r['x']));
-  return { db, insert, rows, writer: new GroupCommitWriter(db, { group, maxWeight: 100 }) };
+  return { db, insert, rows, writer: new GroupCommitWriter(db, { group, maxWeight: 100, intervalMs }) };
 }
 
 describe('GroupCommitWriter', () => {
@@ -24,6 +24,36 @@ describe('GroupCommitWriter', () => {
     const { writer, insert } = setup(false);
     await Promise.all([1, 2, 3].map((x) => writer.enqueue(() => insert.run(x))));
     expect(writer.stats.commits).toBe(3);
+  });
+
+  it('holds a group back for the rest of the interval while writers overlap', async () => {
+    const { writer, insert, rows } = setup(true, 200);
+    await Promise.all([1, 2, 3].map((x) => writer.enqueue(() => insert.run(x))));
+    const started = performance.now();
+    const next = writer.enqueue(() => insert.run(4));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(rows()).toEqual([1, 2, 3]);
+    await next;
+    expect(performance.now() - started).toBeGreaterThanOrEqual(150);
+    expect(writer.stats).toMatchObject({ commits: 2, ops: 4 });
+  });
+
+  it('never holds back a lone writer that waits for each commit', async () => {
+    const { writer, insert } = setup(true, 200);
+    const started = performance.now();
+    for (let x = 1; x <= 10; x++) await writer.enqueue(() => insert.run(x));
+    // Held back, ten commits would take at least 1.8 s.
+    expect(performance.now() - started).toBeLessThan(900);
+    expect(writer.stats.commits).toBe(10);
+  });
+
+  it('stops holding back a few writers that each wait for their commit: waiting gathers nothing', async () => {
+    const { writer, insert } = setup(true, 200);
+    const started = performance.now();
+    for (let x = 1; x <= 20; x += 2) await Promise.all([writer.enqueue(() => insert.run(x)), writer.enqueue(() => insert.run(x + 1))]);
+    // One wait finds no one else came; held back every time, ten rounds would take at least 1.8 s.
+    expect(performance.now() - started).toBeLessThan(900);
+    expect(writer.stats).toMatchObject({ commits: 10, ops: 20 });
   });
 
   it('flushes at once when a group reaches its weight', () => {

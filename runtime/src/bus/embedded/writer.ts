@@ -50,8 +50,10 @@ export function commitQuantile(histogram: number[], q: number): number {
  *
  * A commit costs ~30 µs of CPU however little it holds (BEGIN, COMMIT, a few WAL frames),
  * against ~5 µs an event: one event a commit, as single-event requests arrive under load,
- * spends most of the event loop on commit overhead. So a group commits no sooner than
- * `intervalMs` after the previous one began; while writes are sparse that is at once.
+ * spends most of the event loop on commit overhead. So while writers overlap (the last
+ * commit held several writes) a group commits no sooner than `intervalMs` after the
+ * previous one began, as long as waiting gathers more writes; a lone writer, sparse writes
+ * or a few writers that each wait for their commit, commit at once (decide.ts).
  *
  * A failed group commit is retried one operation per transaction, so one bad write never
  * fails the others.
@@ -66,6 +68,8 @@ export class GroupCommitWriter {
   #pendingWeight = 0;
   #scheduled = false;
   #lastCommitAt = -Infinity;
+  #lastCommitWrites = 0;
+  #uselessWaitAt = -Infinity;
   #closed = false;
   readonly stats: WriterStats = { commits: 0, ops: 0, maxCommitMs: 0, commitMsTotal: 0, commitMsHistogram: new Array<number>(COMMIT_MS_BUCKETS.length + 1).fill(0) };
 
@@ -90,13 +94,25 @@ export class GroupCommitWriter {
 
   #schedule(): void {
     this.#scheduled = true;
-    const run = () => {
+    const now = performance.now();
+    const last = { sinceMs: now - this.#lastCommitAt, writes: this.#lastCommitWrites, sinceUselessWaitMs: now - this.#uselessWaitAt };
+    const delay = commitDelay(last, this.#intervalMs);
+    if (delay === 0) {
+      setImmediate(() => {
+        this.#scheduled = false;
+        this.flush();
+      });
+      return;
+    }
+    // Writes queued in this turn came anyway; only those queued later show the wait helped.
+    let queuedThisTurn = Infinity;
+    setImmediate(() => (queuedThisTurn = this.#pending.length));
+    setTimeout(() => {
       this.#scheduled = false;
+      const queued = this.#pending.length;
+      if (queued > 0 && queued <= queuedThisTurn) this.#uselessWaitAt = performance.now();
       this.flush();
-    };
-    const delay = commitDelay(performance.now() - this.#lastCommitAt, this.#intervalMs);
-    if (delay === 0) setImmediate(run);
-    else setTimeout(run, delay);
+    }, delay);
   }
 
   /**
@@ -145,6 +161,7 @@ export class GroupCommitWriter {
   #commit(ops: Op[], onError?: (error: unknown) => void): boolean {
     const started = performance.now();
     this.#lastCommitAt = started;
+    this.#lastCommitWrites = ops.length;
     const commits: (() => void)[] = [];
     const rollbacks: (() => void)[] = [];
     const tx: Tx = { onCommit: (fn) => commits.push(fn), onRollback: (fn) => rollbacks.push(fn) };
