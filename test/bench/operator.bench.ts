@@ -19,6 +19,7 @@ const TARGETS = { readySeconds: { op: '<=', value: 60 }, peakRssMb: { op: '<=', 
 /** Concurrent creates: enough to hand the operator everything within a few seconds, few enough not to trip the apiserver's in-flight limit. */
 const CREATE_CONCURRENCY = 32;
 const POLL_MS = 1_000;
+const SERVICE_CIDR = '10.96.0.0/16';
 const GIVE_UP_MS = 900_000;
 
 const { values: args } = parseArgs({
@@ -263,6 +264,12 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void interrupted());
   try {
     const ns = await env.namespace('bench');
+    // The harness's service range is a /24: room for ~250 Services, not one per Source. A
+    // second ServiceCIDR (GA in 1.33) widens it the way a cluster admin would.
+    await env.cp.kubectlOk(['apply', '-f', '-'], {
+      input: JSON.stringify({ apiVersion: 'networking.k8s.io/v1', kind: 'ServiceCIDR', metadata: { name: 'bench' }, spec: { cidrs: [SERVICE_CIDR] } }),
+    });
+    await env.cp.kubectlOk(['wait', '--for=condition=Ready', '--timeout=60s', 'servicecidr/bench']);
     op = await spawnOperator(env.cp.kubeconfig, 'bench-operator', ['--leader-elect=false', `--workers=${WORKERS}`, '--log-level=warn']);
     const idleRssMb = memoryMb(op.child.pid ?? 0)?.rss ?? NaN;
     const r = await measure(op, env, ns);
