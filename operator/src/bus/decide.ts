@@ -2,6 +2,7 @@ import type { DestinationSpec, SourceSpec } from '../api/index.ts';
 import { progressing, type Summary } from '../kube/index.ts';
 import type { ConsumerWanted } from '../../../runtime/src/bus/nats/admin.ts';
 import { DELIVERY_DEFAULTS, parseStartFrom } from '../../../runtime/src/delivery/compile.ts';
+import { deliveryAckWaitMs as workerAckWaitMs } from '../../../runtime/src/delivery/worker.ts';
 import { parseDuration } from '../../../runtime/src/util/duration.ts';
 import { BusProvisionError, type BusOutcome } from './types.ts';
 
@@ -14,13 +15,9 @@ export function retentionMs(spec: SourceSpec): number {
   return parseDuration(spec.retention ?? DEFAULT_RETENTION);
 }
 
-/**
- * The ack wait a delivery pod subscribes with (delivery/worker.ts): long enough to cover a
- * request that waits for a free slot and then runs into its timeout. The same value here
- * means the pods find the consumer as they would have created it.
- */
+/** The ack wait a delivery pod subscribes with, so the pods find the consumer as they would have created it. */
 export function deliveryAckWaitMs(spec: DestinationSpec): number {
-  return Math.max(30_000, 3 * (parseDuration(spec.delivery?.timeout ?? DELIVERY_DEFAULTS.timeout) + 1_000));
+  return workerAckWaitMs(parseDuration(spec.delivery?.timeout ?? DELIVERY_DEFAULTS.timeout));
 }
 
 /**

@@ -26,6 +26,16 @@ export interface WorkerDeps {
 
 /** A client that ignores its AbortSignal still gets cut off this long after the timeout. */
 const DEADLINE_GRACE_MS = 1000;
+/**
+ * The ack wait of a destination's consumers: an event fetched but not acked reappears after
+ * it, so it must cover a request that waits for a free slot and then runs into its timeout.
+ * The operator creates the consumers with the same value, so the pods find them as they
+ * would have made them.
+ */
+export function deliveryAckWaitMs(timeoutMs: number): number {
+  return Math.max(30_000, 3 * (timeoutMs + DEADLINE_GRACE_MS));
+}
+
 /** Largest fetch, whatever batchSize × maxInFlight comes to. */
 const FETCH_LIMIT = 5000;
 
@@ -135,9 +145,7 @@ export class DestinationWorker {
 
   async #subscribe(source: string): Promise<Subscription> {
     const startFrom = parseStartFrom(this.config.startFrom, this.#deps.now());
-    // An event fetched but not acked reappears after ackWait: long enough to cover a
-    // request that waits for a free slot and then runs into its timeout.
-    const ackWaitMs = Math.max(30_000, 3 * (this.config.timeoutMs + DEADLINE_GRACE_MS));
+    const ackWaitMs = deliveryAckWaitMs(this.config.timeoutMs);
     const sub = await this.#deps.bus.subscribe(this.config.name, source, { startFrom, ackWaitMs });
     this.#subs.push(sub);
     void this.#updateLag();
