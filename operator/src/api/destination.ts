@@ -106,7 +106,8 @@ export const DestinationSpec = Type.Object(
     delivery: Type.Optional(DeliverySettings),
     startFrom: Type.Optional(
       Type.String({
-        description: 'Where a new destination starts reading: now, a duration back (72h) to backfill from bus history, or an RFC 3339 time.',
+        description:
+          'Where a new destination starts reading: now, a duration back (72h) to backfill from bus history, or an RFC 3339 time. Applies when the delivery consumer of a source is first created; changing it later does not rewind (remove the source from sources and add it back to read history again).',
         maxLength: 64,
         default: 'now',
         // A rule rather than a pattern, so the message says what is accepted.
