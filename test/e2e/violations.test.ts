@@ -63,11 +63,10 @@ beforeAll(async () => {
       trackingPlan(`plan-${p}`, storePlan(POLICIES[p])),
       ...sourceWithKey(srcName(p), keys.get(p)!, { trackingPlanRef: { name: `plan-${p}` } }),
     ]),
-    // From the bus history: a delivery pod creates its consumer when it first reads a Source,
-    // so with `now` the events sent before that (right after the ingest is ready) would be skipped.
-    webhookDestination('all', (Object.keys(POLICIES) as Policy[]).map(srcName), hook.url, { startFrom: '1h' }),
+    webhookDestination('all', (Object.keys(POLICIES) as Policy[]).map(srcName), hook.url),
   ]);
   await e2e.deliverPods(ns, 'all', 1);
+  await e2e.waitForConsumers('all', (Object.keys(POLICIES) as Policy[]).map(srcName));
   for (const p of Object.keys(POLICIES) as Policy[]) {
     const [url] = await e2e.ingestUrls(ns, srcName(p), 1);
     const b = batchFor(p);
