@@ -1,6 +1,6 @@
 // A test-only kubelet: it runs the Pods of a real control plane as local processes, so an
 // end-to-end test exercises exactly the Pod spec the operator writes (command, args, env,
-// mounted ConfigMaps and Secrets, probes, restarts, rollouts). See README.md for the
+// mounted ConfigMaps and Secrets, probes, restarts, rollouts). See test/e2e/README.md for the
 // choices: its own Node instead of kwok, binding Pods itself, path and port rewriting.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
