@@ -98,7 +98,7 @@ describe('helm install into a real control plane', () => {
     }>(['get', 'deployment', 'sluice-operator', '-n', NAMESPACE]);
     expect(d.spec.replicas).toBe(2);
     const c = d.spec.template.spec.containers[0];
-    expect(c?.args).toEqual(expect.arrayContaining(['operator', '--leader-elect=true', `--lease-namespace=${NAMESPACE}`, `--bus-url=nats://sluice-nats.${NAMESPACE}.svc:4222`]));
+    expect(c?.args).toEqual(expect.arrayContaining(['operator', '--leader-elect=true', `--lease-namespace=${NAMESPACE}`, `--bus-url=nats://sluice-nats.${NAMESPACE}.svc:4222`, `--nats-url=nats://sluice-nats.${NAMESPACE}.svc:4222`]));
     expect(d.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } });
     expect(c?.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
   });

@@ -18,11 +18,24 @@ export interface ChartOperator {
 
 /** Flags the process must not take from the Deployment: a host has one port 8081. */
 const LOCAL = /^--(metrics-port|health-port|bind-address|kubeconfig)(=|$)/;
+const NATS_URL = /^--nats-url(=|$)/;
 
-/** The Deployment's container args with the local ports and kubeconfig in place of the pod's. */
-export function localArgs(deploymentArgs: readonly string[], local: { kubeconfig: string; metricsPort: number; healthPort: number }): string[] {
+export interface LocalPlaces {
+  kubeconfig: string;
+  metricsPort: number;
+  healthPort: number;
+  /**
+   * A NATS the host reaches, in place of the in-cluster Service the chart names: the operator
+   * provisions on it. The runtime pods' --bus-url stays as rendered (the pods never run).
+   */
+  natsUrl?: string;
+}
+
+/** The Deployment's container args with the local ports, kubeconfig and NATS in place of the pod's. */
+export function localArgs(deploymentArgs: readonly string[], local: LocalPlaces): string[] {
+  const natsUrl = local.natsUrl;
   return [
-    ...deploymentArgs.filter((a) => !LOCAL.test(a)),
+    ...deploymentArgs.filter((a) => !LOCAL.test(a)).map((a) => (natsUrl !== undefined && NATS_URL.test(a) ? `--nats-url=${natsUrl}` : a)),
     `--kubeconfig=${local.kubeconfig}`,
     `--metrics-port=${local.metricsPort}`,
     `--health-port=${local.healthPort}`,
@@ -51,15 +64,18 @@ process.on('exit', () => {
   for (const c of children) c.kill('SIGKILL');
 });
 
-/** Starts `sluice operator <args>` as the chart's Deployment `name` would; resolves once /readyz is 200. */
-export async function startChartOperator(cp: ControlPlane, namespace: string, name: string): Promise<ChartOperator> {
+/**
+ * Starts `sluice operator <args>` as the chart's Deployment `name` would, provisioning on
+ * `natsUrl` when given; resolves once /readyz is 200.
+ */
+export async function startChartOperator(cp: ControlPlane, namespace: string, name: string, opts: { natsUrl?: string } = {}): Promise<ChartOperator> {
   const d = JSON.parse(await cp.kubectlOk(['get', 'deployment', name, '-n', namespace, '-o', 'json'])) as {
     spec: { template: { spec: { serviceAccountName: string; containers: { args?: string[] }[] } } };
   };
   const pod = d.spec.template.spec;
   const kubeconfig = await serviceAccountKubeconfig(cp, namespace, pod.serviceAccountName);
   const healthPort = await freePort();
-  const args = localArgs(pod.containers[0]?.args ?? [], { kubeconfig, metricsPort: await freePort(), healthPort });
+  const args = localArgs(pod.containers[0]?.args ?? [], { kubeconfig, metricsPort: await freePort(), healthPort, ...opts });
   const child = spawn(process.execPath, [join(repoRoot, 'runtime/src/cli/main.ts'), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     // What the Deployment's downward API gives the pod.

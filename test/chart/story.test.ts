@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlPlane, type ControlPlane } from '../controlplane/index.ts';
 import { HEALTH_LUA } from '../gitops/argocd-cm.ts';
 import { runHealth, type Json } from '../gitops/lua.ts';
+import { startNatsServer, type NatsServer } from '../nats/server.ts';
 import { waitFor } from '../support/wait.ts';
 import { chartDir, helm, NAMESPACE, RELEASE, repoRoot } from './helm.ts';
 import { parseTables, tableOf, type Table } from './kubectl-table.ts';
@@ -36,6 +37,17 @@ describe('kubectl-table', () => {
     expect(() => tableOf(tables, 'source.')).toThrow(/no table of source/);
   });
 
+  it('localArgs points --nats-url at a local NATS and leaves the pods\' --bus-url alone', () => {
+    const chart = ['operator', '--bus-url=nats://sluice-nats.sluice-system.svc:4222', '--nats-url=nats://sluice-nats.sluice-system.svc:4222'];
+    const local = { kubeconfig: '/k', metricsPort: 1, healthPort: 2 };
+    expect(localArgs(chart, { ...local, natsUrl: 'nats://127.0.0.1:4999' }).slice(0, 3)).toEqual([
+      'operator',
+      '--bus-url=nats://sluice-nats.sluice-system.svc:4222',
+      '--nats-url=nats://127.0.0.1:4999',
+    ]);
+    expect(localArgs(chart, local).slice(0, 3)).toEqual(chart);
+  });
+
   it('localArgs keeps the chart flags and moves ports and credentials to local ones', () => {
     expect(localArgs(['operator', '--lease-name=x', '--metrics-port=8081', '--health-port=8082', '--kubeconfig=/pod'], { kubeconfig: '/k', metricsPort: 1, healthPort: 2 })).toEqual([
       'operator',
@@ -54,12 +66,15 @@ describe('the cluster user story, on a real control plane', () => {
   const kube = (args: string[]) => ['--kubeconfig', cp.kubeconfig, ...args];
   const objectJson = async (what: string): Promise<Json> => JSON.parse(await cp.kubectlOk(['get', what, '-o', 'json'])) as Json;
 
+  let nats: NatsServer;
+
   beforeAll(async () => {
-    cp = await startControlPlane();
+    // The chart's NATS never runs (no kubelet): the operator provisions on a local one.
+    [cp, nats] = await Promise.all([startControlPlane(), startNatsServer()]);
   }, 240_000);
   afterAll(async () => {
     await operator?.stop();
-    await cp?.stop();
+    await Promise.all([cp?.stop(), nats?.close()]);
   }, 60_000);
 
   it('helm install sluice charts/sluice -n sluice-system --create-namespace', async () => {
@@ -70,8 +85,8 @@ describe('the cluster user story, on a real control plane', () => {
   }, 150_000);
 
   it("runs the chart's operator with its ServiceAccount's RBAC, and it takes the chart's Lease", async () => {
-    operator = await startChartOperator(cp, NAMESPACE, 'sluice-operator');
-    expect(operator.args).toEqual(expect.arrayContaining(['operator', '--leader-elect=true', `--lease-namespace=${NAMESPACE}`]));
+    operator = await startChartOperator(cp, NAMESPACE, 'sluice-operator', { natsUrl: nats.url });
+    expect(operator.args).toEqual(expect.arrayContaining(['operator', '--leader-elect=true', `--lease-namespace=${NAMESPACE}`, `--nats-url=${nats.url}`]));
     const holder = await waitFor(
       async () => {
         const r = await cp.kubectl(['get', 'lease', 'sluice-operator', '-n', NAMESPACE, '-o', 'jsonpath={.spec.holderIdentity}']);

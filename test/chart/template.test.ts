@@ -72,6 +72,7 @@ describe('default values', () => {
       'operator',
       '--runtime-image=ghcr.io/sluice-dev/sluice:0.1.0',
       `--bus-url=nats://sluice-nats.${NAMESPACE}.svc:4222`,
+      `--nats-url=nats://sluice-nats.${NAMESPACE}.svc:4222`,
       '--leader-elect=true',
       `--lease-namespace=${NAMESPACE}`,
       '--lease-name=sluice-operator',
@@ -157,10 +158,12 @@ describe('options', () => {
     expect(c.args).toContain('--runtime-image=registry.example/sluice-runtime:1.2.3');
   });
 
-  it('an existing NATS: no StatefulSet, its URL handed to the operator', async () => {
+  it('an existing NATS: no StatefulSet, its URL handed to the operator for the pods and to provision', async () => {
     const objs = await render({ nats: { enabled: false }, bus: { nats: { url: 'nats://nats.messaging:4222' } } });
     expect(objs.filter((o) => o.metadata.labels?.['app.kubernetes.io/component'] === 'nats')).toEqual([]);
-    expect(container(one<Workload>(objs, 'Deployment'), 'operator').args).toContain('--bus-url=nats://nats.messaging:4222');
+    expect(container(one<Workload>(objs, 'Deployment'), 'operator').args).toEqual(
+      expect.arrayContaining(['--bus-url=nats://nats.messaging:4222', '--nats-url=nats://nats.messaging:4222']),
+    );
   });
 
   it('three NATS servers: clustered JetStream with routes to each, a PodDisruptionBudget', async () => {
