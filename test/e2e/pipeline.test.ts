@@ -113,5 +113,13 @@ describe('the cluster data plane, end to end', () => {
     expect(history.deliveredCount).toBe(sent.length + later.length);
     // Nothing from before it existed: exactly the later events.
     expect([...fresh.deliveredIds()].sort()).toEqual([...later].sort());
+
+    const total = sent.length + later.length;
+    const backfill = await e2e.waitStatus<Destination>(ns, 'destination backfill', (d) => d.status?.delivered === total, { describe: `${total} delivered` });
+    expect(backfill.status).toMatchObject({ delivered: total, lag: 0, failed: 0 });
+    const fromNow = await e2e.waitStatus<Destination>(ns, 'destination from-now', (d) => d.status?.delivered === later.length, { describe: `${later.length} delivered` });
+    expect(fromNow.status).toMatchObject({ delivered: later.length, lag: 0 });
+    const src = await e2e.waitStatus<Source>(ns, `source ${SOURCE}`, (x) => x.status?.accepted === total, { describe: `${total} accepted` });
+    expect(src.status?.received).toBe(total);
   }, 180_000);
 });
