@@ -40,7 +40,7 @@ describe('the ingest ensuring its sources on NATS', () => {
 
   it('creates the streams before the first event when NATS was down at start, with the retention the operator would set', async () => {
     nats = await startNatsServer();
-    bus = await openNatsBus({ servers: nats.url, requestTimeoutMs: 2_000 });
+    bus = await openNatsBus({ servers: nats.url, namespace: 'shop', requestTimeoutMs: 2_000 });
     const warnings: string[] = [];
     const ensuring = new EnsuringBus(bus, (_level, msg) => warnings.push(msg));
     await nats.stop();
@@ -52,27 +52,27 @@ describe('the ingest ensuring its sources on NATS', () => {
     await nats.start();
     await waitFor(() => bus!.connected, { timeoutMs: 15_000, what: 'the bus to reconnect' });
     expect(await ensuring.publish('web', [event('a')])).toEqual({ stored: 1, duplicates: 0 });
-    expect(await maxAgeOf(nats.url, 'SLUICE_SRC_web')).toBe(nanos(2 * 3_600_000));
-    expect(await maxAgeOf(nats.url, 'SLUICE_QUAR_web')).toBe(nanos(2 * 3_600_000));
+    expect(await maxAgeOf(nats.url, 'SLUICE_SRC_shop__web')).toBe(nanos(2 * 3_600_000));
+    expect(await maxAgeOf(nats.url, 'SLUICE_QUAR_shop__web')).toBe(nanos(2 * 3_600_000));
   }, 40_000);
 
   it("follows a retention change on reload, and does not re-create a deleted Source's streams", async () => {
     nats = await startNatsServer();
-    bus = await openNatsBus({ servers: nats.url });
+    bus = await openNatsBus({ servers: nats.url, namespace: 'shop' });
     const ensuring = new EnsuringBus(bus, () => undefined);
     await ensuring.set(config('1h'));
-    expect(await maxAgeOf(nats.url, 'SLUICE_SRC_web')).toBe(nanos(3_600_000));
+    expect(await maxAgeOf(nats.url, 'SLUICE_SRC_shop__web')).toBe(nanos(3_600_000));
     await ensuring.set(config('3h'));
-    expect(await maxAgeOf(nats.url, 'SLUICE_SRC_web')).toBe(nanos(3 * 3_600_000));
+    expect(await maxAgeOf(nats.url, 'SLUICE_SRC_shop__web')).toBe(nanos(3 * 3_600_000));
 
     // The operator's cleanup finalizer removes them; events keep arriving at the old pods.
     const admin = await NatsAdmin.open({ servers: nats.url });
     try {
-      await admin.deleteSource('web');
+      await admin.in('shop').deleteSource('web');
     } finally {
       await admin.close();
     }
     await expect(ensuring.publish('web', [event('b')])).rejects.toSatisfy((e) => e instanceof BusError && e.kind === 'unknown-source');
-    expect(await maxAgeOf(nats.url, 'SLUICE_SRC_web')).toBeUndefined();
+    expect(await maxAgeOf(nats.url, 'SLUICE_SRC_shop__web')).toBeUndefined();
   }, 30_000);
 });

@@ -28,7 +28,7 @@ describe('sluice ingest while NATS goes away and comes back', () => {
     mkdirSync(join(dir, 'secrets', 'web-key'), { recursive: true });
     writeFileSync(join(dir, 'secrets', 'web-key', 'writeKey'), WRITE_KEY);
     const spec = { writeKeys: [{ secretRef: { name: 'web-key', key: 'writeKey' } }], retention: '1h' } as SourceSpec;
-    writeFileSync(join(dir, 'config.json'), serializeRendered(renderConfig({ sources: [renderSource('web', spec)] })));
+    writeFileSync(join(dir, 'config.json'), serializeRendered(renderConfig({ namespace: 'busops', sources: [renderSource('web', spec)] })));
     ingest = await startIngestProcess({
       configPath: join(dir, 'config.json'),
       secretsDir: join(dir, 'secrets'),
@@ -87,7 +87,7 @@ describe('sluice ingest while NATS goes away and comes back', () => {
     await waitFor(async () => (await send()).status === 200, { timeoutMs: 20_000, intervalMs: 100, what: 'a 200 once NATS is back' });
     for (let i = 0; i < 3; i++) expect((await send()).status).toBe(200);
 
-    const bus = await openNatsBus({ servers: nats.url });
+    const bus = await openNatsBus({ servers: nats.url, namespace: 'busops' });
     try {
       const sub = await bus.subscribe('busops-check', 'web', { startFrom: { kind: 'time', time: new Date(0) }, ackWaitMs: 30_000 });
       const stored = new Set<string>();

@@ -50,6 +50,10 @@ const destination = (name: string, sources: string[], startFrom: string): Destin
 const orNone = <T>(p: Promise<T>): Promise<T | undefined> => p.catch(() => undefined);
 const stream = (name: string): Promise<StreamInfo | undefined> => orNone(jsm.streams.info(name));
 const consumer = (s: string, name: string): Promise<ConsumerInfo | undefined> => orNone(jsm.consumers.info(s, name));
+/** Bus names carry the namespace (runtime/src/bus/nats/names.ts). */
+const SRC = (source: string, namespace = ns) => `SLUICE_SRC_${namespace}__${source}`;
+const QUAR = (source: string, namespace = ns) => `SLUICE_QUAR_${namespace}__${source}`;
+const DLQ = (destination: string, namespace = ns) => `SLUICE_DLQ_${namespace}__${destination}`;
 const ready = (obj: Conditioned | undefined, type = 'Ready') => obj?.status?.conditions?.find((c) => c.type === type);
 
 async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
@@ -64,18 +68,18 @@ describe('the operator provisioning NATS', () => {
   it('creates a Source’s streams and a Destination’s dead-letter stream and consumers, started at startFrom', async () => {
     const created = Date.now();
     await env.apply(ns, [source('alpha', '2h'), source('beta', '2h'), destination('hook', ['alpha', 'beta'], '1h')]);
-    const events = await until('the stream of alpha', () => stream('SLUICE_SRC_alpha'));
-    expect(events.config).toMatchObject({ max_age: nanos(2 * HOUR), storage: 'file', subjects: expect.arrayContaining(['SLUICE.src.alpha']) as unknown });
-    expect((await until('the quarantine of alpha', () => stream('SLUICE_QUAR_alpha'))).config.max_age).toBe(nanos(2 * HOUR));
-    await until('the dead-letter stream of hook', () => stream('SLUICE_DLQ_hook'));
+    const events = await until('the stream of alpha', () => stream(SRC('alpha')));
+    expect(events.config).toMatchObject({ max_age: nanos(2 * HOUR), storage: 'file', subjects: expect.arrayContaining([`SLUICE.src.${ns}.alpha`]) as unknown });
+    expect((await until('the quarantine of alpha', () => stream(QUAR('alpha')))).config.max_age).toBe(nanos(2 * HOUR));
+    await until('the dead-letter stream of hook', () => stream(DLQ('hook')));
 
     for (const s of ['alpha', 'beta']) {
-      const c = await until(`the consumer of hook on ${s}`, () => consumer(`SLUICE_SRC_${s}`, `hook__${s}`));
-      expect(c.config).toMatchObject({ durable_name: `hook__${s}`, deliver_policy: 'by_start_time', ack_policy: 'explicit', filter_subject: `SLUICE.${'src'}.${s}` });
+      const c = await until(`the consumer of hook on ${s}`, () => consumer(SRC(s), `hook__${s}`));
+      expect(c.config).toMatchObject({ durable_name: `hook__${s}`, deliver_policy: 'by_start_time', ack_policy: 'explicit', filter_subject: `SLUICE.src.${ns}.${s}` });
       const start = Date.parse(c.config.opt_start_time!);
       expect(start).toBeGreaterThanOrEqual(created - HOUR - 1_000);
       expect(start).toBeLessThanOrEqual(Date.now() - HOUR + 1_000);
-      expect(await consumer(`SLUICE_SRC_${s}`, `hook__${s}__replay`)).toBeDefined();
+      expect(await consumer(SRC(s), `hook__${s}__replay`)).toBeDefined();
     }
     const src = await until('alpha Ready', async () => {
       const o = await env.get<Source>(ns, 'source alpha');
@@ -86,17 +90,17 @@ describe('the operator provisioning NATS', () => {
 
   it('updates the retention when the Source’s spec changes', async () => {
     await env.apply(ns, [source('alpha', '5h')]);
-    await until('alpha kept 5h', async () => (await stream('SLUICE_SRC_alpha'))?.config.max_age === nanos(5 * HOUR));
-    await until('alpha quarantine kept 5h', async () => (await stream('SLUICE_QUAR_alpha'))?.config.max_age === nanos(5 * HOUR));
+    await until('alpha kept 5h', async () => (await stream(SRC('alpha')))?.config.max_age === nanos(5 * HOUR));
+    await until('alpha quarantine kept 5h', async () => (await stream(QUAR('alpha')))?.config.max_age === nanos(5 * HOUR));
   }, 40_000);
 
   it('removes the consumer of a source the Destination no longer reads, and keeps the others where they were', async () => {
-    const before = (await consumer('SLUICE_SRC_alpha', 'hook__alpha'))!.created;
+    const before = (await consumer(SRC('alpha'), 'hook__alpha'))!.created;
     await env.apply(ns, [destination('hook', ['alpha'], 'now')]);
-    await until('the consumer on beta to go', async () => (await consumer('SLUICE_SRC_beta', 'hook__beta')) === undefined);
-    expect(await consumer('SLUICE_SRC_beta', 'hook__beta__replay')).toBeUndefined();
+    await until('the consumer on beta to go', async () => (await consumer(SRC('beta'), 'hook__beta')) === undefined);
+    expect(await consumer(SRC('beta'), 'hook__beta__replay')).toBeUndefined();
     // startFrom changed to now, but an existing consumer resumes where it is.
-    const alpha = (await consumer('SLUICE_SRC_alpha', 'hook__alpha'))!;
+    const alpha = (await consumer(SRC('alpha'), 'hook__alpha'))!;
     expect(alpha.created).toBe(before);
     expect(alpha.config.deliver_policy).toBe('by_start_time');
   }, 40_000);
@@ -106,14 +110,41 @@ describe('the operator provisioning NATS', () => {
     await gone('destination hook');
     // Its delivery pods were stopped first: they would have created their consumers again.
     expect(await env.get(ns, 'deployment hook-deliver')).toBeUndefined();
-    expect(await stream('SLUICE_DLQ_hook')).toBeUndefined();
-    expect(await consumer('SLUICE_SRC_alpha', 'hook__alpha')).toBeUndefined();
-    expect(await consumer('SLUICE_SRC_alpha', 'hook__alpha__replay')).toBeUndefined();
+    expect(await stream(DLQ('hook'))).toBeUndefined();
+    expect(await consumer(SRC('alpha'), 'hook__alpha')).toBeUndefined();
+    expect(await consumer(SRC('alpha'), 'hook__alpha__replay')).toBeUndefined();
 
     await env.cp.kubectlOk(['delete', '-n', ns, 'source', 'alpha', 'beta', '--wait=false']);
     await gone('source alpha');
     await gone('source beta');
-    for (const s of ['SLUICE_SRC_alpha', 'SLUICE_QUAR_alpha', 'SLUICE_SRC_beta', 'SLUICE_QUAR_beta']) expect(await stream(s)).toBeUndefined();
+    for (const s of [SRC('alpha'), QUAR('alpha'), SRC('beta'), QUAR('beta')]) expect(await stream(s)).toBeUndefined();
+  }, 60_000);
+
+  it('keeps a Source and Destination of the same names in another namespace apart, created and deleted', async () => {
+    const other = await env.namespace('busops-other');
+    await env.apply(other, [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'key' }, stringData: { writeKey: 'k' } }]);
+    for (const n of [ns, other]) await env.apply(n, [source('web', '1h'), destination('hook', ['web'], 'now')]);
+    for (const n of [ns, other]) {
+      expect((await until(`the stream of web in ${n}`, () => stream(SRC('web', n)))).config.subjects).toContain(`SLUICE.src.${n}.web`);
+      await until(`the consumer of hook in ${n}`, () => consumer(SRC('web', n), 'hook__web'));
+      await until(`the dead-letter stream of hook in ${n}`, () => stream(DLQ('hook', n)));
+    }
+
+    await env.cp.kubectlOk(['delete', '-n', other, 'destination', 'hook', '--wait=false']);
+    await env.cp.kubectlOk(['delete', '-n', other, 'source', 'web', '--wait=false']);
+    await until(`the stream of web in ${other} to go`, async () => (await stream(SRC('web', other))) === undefined);
+    await until(`the dead-letter stream of hook in ${other} to go`, async () => (await stream(DLQ('hook', other))) === undefined);
+    expect(await stream(SRC('web'))).toBeDefined();
+    expect(await stream(QUAR('web'))).toBeDefined();
+    expect(await stream(DLQ('hook'))).toBeDefined();
+    expect(await consumer(SRC('web'), 'hook__web')).toBeDefined();
+    expect(await consumer(SRC('web'), 'hook__web__replay')).toBeDefined();
+
+    await env.cp.kubectlOk(['delete', '-n', ns, 'destination', 'hook', '--wait=false']);
+    await env.cp.kubectlOk(['delete', '-n', ns, 'source', 'web', '--wait=false']);
+    await gone('destination hook');
+    await gone('source web');
+    expect(await stream(SRC('web'))).toBeUndefined();
   }, 60_000);
 
   it('says BusUnavailable (never Stalled) while NATS is unreachable, and recovers once it is back', async () => {
@@ -136,6 +167,6 @@ describe('the operator provisioning NATS', () => {
       async () => ready(await env.get<Source>(ns, 'source gamma'))?.status === 'True',
       45_000,
     );
-    expect((await until('the stream of gamma', () => stream('SLUICE_SRC_gamma'))).config.max_age).toBe(nanos(HOUR));
+    expect((await until('the stream of gamma', () => stream(SRC('gamma')))).config.max_age).toBe(nanos(HOUR));
   }, 90_000);
 });

@@ -5,6 +5,8 @@
 // health script's verdict on the live objects.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlPlane, type ControlPlane } from '../controlplane/index.ts';
 import { HEALTH_LUA } from '../gitops/argocd-cm.ts';
@@ -112,6 +114,23 @@ describe('the cluster user story, on a real control plane', () => {
     expect(r.code, `${r.stderr}\n${operator?.output() ?? ''}`).toBe(0);
     expect(r.stdout.trim()).toMatch(new RegExp(`^${what.replace('/', '\\.sluice\\.dev/')} condition met$`));
   }, 80_000);
+
+  it("the operator provisioned the quick start on NATS: the Source's stream and the Destination's consumer, named in their namespace", async () => {
+    const nc = await connect({ servers: nats.url });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const consumer = await waitFor(() => jsm.consumers.info('SLUICE_SRC_default__web', 'webhook__web').catch(() => undefined), {
+        timeoutMs: 15_000,
+        intervalMs: 250,
+        what: 'the consumer of webhook on web',
+        detail: () => operator?.output() ?? '',
+      });
+      expect(consumer.config.filter_subject).toBe('SLUICE.src.default.web');
+      expect((await jsm.streams.info('SLUICE_QUAR_default__web')).config.subjects).toEqual(['SLUICE.quar.default.web']);
+    } finally {
+      await nc.close();
+    }
+  });
 
   it('kubectl get sluice: every resource with Ready, the reason and its key number', async () => {
     const tables = parseTables(await cp.kubectlOk(['get', 'sluice']));

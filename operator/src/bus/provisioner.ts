@@ -22,7 +22,8 @@ const MAX_MESSAGE = 512;
 /**
  * Provisions on NATS JetStream through one connection, opened on first use and again
  * after a failed attempt; once open, the client reconnects by itself and calls fail fast
- * while it is away. Bus names are the resources' names, as the runtime pods use them.
+ * while it is away. Bus names carry the namespace and the resource's name, as the runtime
+ * pods of that namespace name them (bus/nats/names.ts).
  */
 export class NatsProvisioner implements BusProvisioner {
   readonly #opts: NatsProvisionerOptions;
@@ -31,7 +32,7 @@ export class NatsProvisioner implements BusProvisioner {
   #admin: NatsAdmin | undefined;
   #opening: Promise<NatsAdmin> | undefined;
   #closed = false;
-  /** Per resource ('Source/<name>', 'Destination/<name>'): what was provisioned last. */
+  /** Per resource ('Source/<namespace>/<name>', 'Destination/<namespace>/<name>'): what was provisioned last. */
   readonly #done = new Map<string, Provisioned>();
 
   constructor(opts: NatsProvisionerOptions) {
@@ -40,35 +41,35 @@ export class NatsProvisioner implements BusProvisioner {
     this.#log = opts.log ?? silentLogger;
   }
 
-  async ensureSource(_namespace: string, name: string, spec: SourceSpec): Promise<void> {
-    const key = `Source/${name}`;
+  async ensureSource(namespace: string, name: string, spec: SourceSpec): Promise<void> {
+    const key = `Source/${namespace}/${name}`;
     const ms = retentionMs(spec);
     const fingerprint = String(ms);
     if (!this.#due(key, fingerprint)) return;
-    await this.#run(`ensuring the streams of source ${name}`, (a) => a.ensureSource(name, ms));
+    await this.#run(`ensuring the streams of source ${namespace}/${name}`, (a) => a.in(namespace).ensureSource(name, ms));
     this.#remember(key, fingerprint);
   }
 
-  async ensureDestination(_namespace: string, name: string, spec: DestinationSpec, sources: readonly string[]): Promise<{ missingSources: string[] }> {
-    const key = `Destination/${name}`;
+  async ensureDestination(namespace: string, name: string, spec: DestinationSpec, sources: readonly string[]): Promise<{ missingSources: string[] }> {
+    const key = `Destination/${namespace}/${name}`;
     const wanted = consumersWanted(spec, sources, this.#now());
     if (!wanted) return { missingSources: [] };
     // The start time moves with the clock; only what the spec says matters here.
     const fingerprint = JSON.stringify([spec.startFrom ?? 'now', spec.delivery?.timeout ?? '', wanted.map((w) => w.source)]);
     if (!this.#due(key, fingerprint)) return { missingSources: [] };
-    const r = await this.#run(`ensuring the consumers of destination ${name}`, (a) => a.ensureDestination(name, wanted));
+    const r = await this.#run(`ensuring the consumers of destination ${namespace}/${name}`, (a) => a.in(namespace).ensureDestination(name, wanted));
     if (r.missingSources.length === 0) this.#remember(key, fingerprint);
     return r;
   }
 
-  async deleteSource(_namespace: string, name: string): Promise<void> {
-    this.#done.delete(`Source/${name}`);
-    await this.#run(`deleting the streams of source ${name}`, (a) => a.deleteSource(name));
+  async deleteSource(namespace: string, name: string): Promise<void> {
+    this.#done.delete(`Source/${namespace}/${name}`);
+    await this.#run(`deleting the streams of source ${namespace}/${name}`, (a) => a.in(namespace).deleteSource(name));
   }
 
-  async deleteDestination(_namespace: string, name: string): Promise<void> {
-    this.#done.delete(`Destination/${name}`);
-    await this.#run(`deleting the consumers of destination ${name}`, (a) => a.deleteDestination(name));
+  async deleteDestination(namespace: string, name: string): Promise<void> {
+    this.#done.delete(`Destination/${namespace}/${name}`);
+    await this.#run(`deleting the consumers of destination ${namespace}/${name}`, (a) => a.in(namespace).deleteDestination(name));
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,8 @@ import type { BusJanitor } from '../controllers/common/cleanup.ts';
 /**
  * The operator's side of the bus: what a Source or Destination needs there, created before
  * any runtime pod asks for it and removed when the resource is deleted (BusJanitor).
- * Bus names are the resource names, as the runtime pods use them.
+ * Bus names are the namespace and the resource name, as the runtime pods of that namespace
+ * name them: Sources of the same name in two namespaces never share a stream.
  */
 export interface BusProvisioner extends BusJanitor {
   /** The Source's event and quarantine streams, retention as spec.retention. */

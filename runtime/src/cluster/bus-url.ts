@@ -42,8 +42,17 @@ export function parseBusUrl(url: string): BusTarget {
   return { engine: 'nats', servers };
 }
 
-export async function openBus(url: string, opts: { name?: string; log?: BusLogger } = {}): Promise<Bus> {
+/**
+ * `namespace` (NATS only): the resources' namespace, part of every bus name so a shared NATS
+ * keeps namespaces apart; the embedded bus belongs to one process and needs none.
+ */
+export async function openBus(url: string, opts: { name?: string; log?: BusLogger; namespace?: string } = {}): Promise<Bus> {
   const target = parseBusUrl(url);
   if (target.engine === 'embedded') return openEmbeddedBus({ path: target.path, ...(opts.log ? { log: opts.log } : {}) });
-  return openNatsBus({ servers: target.servers, ...(opts.name ? { name: opts.name } : {}), ...(opts.log ? { log: opts.log } : {}) });
+  return openNatsBus({
+    servers: target.servers,
+    ...(opts.name ? { name: opts.name } : {}),
+    ...(opts.log ? { log: opts.log } : {}),
+    ...(opts.namespace ? { namespace: opts.namespace } : {}),
+  });
 }

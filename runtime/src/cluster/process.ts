@@ -75,7 +75,8 @@ export async function startRuntimeProcess(role: Role, opts: RuntimeProcessOption
   let ready = false;
   let stopping = false;
   const opened = new AbortController();
-  const stats = podStats(role.name, opts, initial.rendered.namespace, log);
+  const namespace = resourcesNamespace(initial.rendered.namespace);
+  const stats = podStats(role.name, opts, namespace, log);
 
   const server: Server = createRuntimeServer({
     metrics,
@@ -111,7 +112,7 @@ export async function startRuntimeProcess(role: Role, opts: RuntimeProcessOption
   const starting = (async () => {
     for (let attempt = 0; !opened.signal.aborted; attempt++) {
       try {
-        bus = await openBus(opts.busUrl, { name: `sluice-${role.name}`, log: (level, message) => log(level, message, { component: 'bus' }) });
+        bus = await openBus(opts.busUrl, { name: `sluice-${role.name}`, namespace, log: (level, message) => log(level, message, { component: 'bus' }) });
         break;
       } catch (err) {
         const delay = Math.min(BUS_RETRY_MAX_MS, 250 * 2 ** attempt);
@@ -155,12 +156,21 @@ export async function startRuntimeProcess(role: Role, opts: RuntimeProcessOption
 }
 
 /**
+ * The namespace of the pod's Sources and Destinations: the rendered config's (the operator
+ * writes it), else the pod's own (downward API), else `default`. Bus names and stats carry
+ * it, as the operator's do.
+ */
+export function resourcesNamespace(rendered: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return rendered ?? (env.POD_NAMESPACE || 'default');
+}
+
+/**
  * Stats for the operator go over core NATS on their own connection, opened when first
  * needed; pods on the embedded bus have no operator to report to. The pod's name and
  * namespace come from the downward API (POD_NAME, POD_NAMESPACE), the resources' namespace
  * from the rendered config.
  */
-function podStats(role: Role['name'], opts: RuntimeProcessOptions, namespace: string | undefined, log: RuntimeLog) {
+function podStats(role: Role['name'], opts: RuntimeProcessOptions, namespace: string, log: RuntimeLog) {
   let target: ReturnType<typeof parseBusUrl>;
   try {
     target = parseBusUrl(opts.busUrl);
@@ -178,7 +188,7 @@ function podStats(role: Role['name'], opts: RuntimeProcessOptions, namespace: st
   const channel = lazyStatsChannel(() => openNatsStatsChannel({ servers: target.servers, name: `sluice-${role}-stats` }), { onError });
   const pod = new PodStats({
     channel,
-    namespace: namespace ?? (process.env.POD_NAMESPACE || 'default'),
+    namespace,
     pod: process.env.POD_NAME || hostname(),
     ...(opts.statsIntervalMs !== undefined ? { intervalMs: opts.statsIntervalMs } : {}),
     onError,

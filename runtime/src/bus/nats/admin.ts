@@ -105,18 +105,23 @@ export interface ConsumerWanted {
 }
 
 /**
- * The operator's handle on JetStream: creates, updates and removes what Sources and
- * Destinations need, before any runtime pod asks for it and after they are gone.
+ * The operator's handle on JetStream: one connection for every namespace; `in(namespace)`
+ * creates, updates and removes what Sources and Destinations need there, before any
+ * runtime pod asks for it and after they are gone.
  */
 export class NatsAdmin {
-  readonly #c: AdminContext;
+  readonly #link: Link;
+  readonly #prefix: string;
+  readonly #streams: StreamSettings;
 
-  private constructor(c: AdminContext) {
-    this.#c = c;
+  private constructor(link: Link, prefix: string, streams: StreamSettings) {
+    this.#link = link;
+    this.#prefix = prefix;
+    this.#streams = streams;
   }
 
   static async open(opts: NatsAdminOptions): Promise<NatsAdmin> {
-    const names = new Names(opts.prefix ?? NATS_DEFAULTS.prefix);
+    const prefix = new Names(opts.prefix ?? NATS_DEFAULTS.prefix).prefix;
     const link = await Link.open({
       servers: opts.servers,
       name: opts.name ?? 'sluice-admin',
@@ -124,13 +129,34 @@ export class NatsAdmin {
       connectTimeoutMs: opts.connectTimeoutMs ?? 5_000,
       ...(opts.log ? { log: opts.log } : {}),
     });
-    const streams: StreamSettings = { duplicateWindowMs: NATS_DEFAULTS.duplicateWindowMs, replicas: NATS_DEFAULTS.replicas };
-    const holding = new Holding({ link, names, streams, deadLetterRetentionMs: NATS_DEFAULTS.deadLetterRetentionMs });
-    return new NatsAdmin({ link, names, streams, holding });
+    return new NatsAdmin(link, prefix, { duplicateWindowMs: NATS_DEFAULTS.duplicateWindowMs, replicas: NATS_DEFAULTS.replicas });
   }
 
   get connected(): boolean {
-    return this.#c.link.connected;
+    return this.#link.connected;
+  }
+
+  /**
+   * The bus objects of one namespace's resources, named as its runtime pods name them
+   * (names.ts); undefined: the names of a bus opened without a namespace (`sluice run`).
+   */
+  in(namespace: string | undefined): NamespaceAdmin {
+    const names = new Names(this.#prefix, namespace);
+    const holding = new Holding({ link: this.#link, names, streams: this.#streams, deadLetterRetentionMs: NATS_DEFAULTS.deadLetterRetentionMs });
+    return new NamespaceAdmin({ link: this.#link, names, streams: this.#streams, holding });
+  }
+
+  close(): Promise<void> {
+    return this.#link.close();
+  }
+}
+
+/** NatsAdmin's work within one namespace. */
+export class NamespaceAdmin {
+  readonly #c: AdminContext;
+
+  constructor(c: AdminContext) {
+    this.#c = c;
   }
 
   get names(): Names {
@@ -194,9 +220,6 @@ export class NatsAdmin {
     return removeDestination(this.#c, destination);
   }
 
-  close(): Promise<void> {
-    return this.#c.link.close();
-  }
 }
 
 /** Creates the durable unless it exists; 'no-stream' when its stream does not exist (yet). */

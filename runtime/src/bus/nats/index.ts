@@ -25,6 +25,12 @@ export interface NatsBusOptions {
   servers: string | string[];
   /** Prefix of every stream and subject this bus uses (default SLUICE). */
   prefix?: string;
+  /**
+   * The namespace of the Sources and Destinations (a cluster's runtime pods): part of every
+   * stream name and subject, so equal names in two namespaces never share one. Without it,
+   * the names `sluice run` uses. The operator provisions with the same names (NatsAdmin.in).
+   */
+  namespace?: string;
   /** Connection name shown in the server's monitoring. */
   name?: string;
   /** Clock for the replay polling interval (tests move it). */
@@ -70,7 +76,7 @@ export interface NatsBus extends Bus {
  * destination's second (replay) consumer reads; other destinations never see it.
  */
 export async function openNatsBus(opts: NatsBusOptions): Promise<NatsBus> {
-  const names = new Names(opts.prefix ?? NATS_DEFAULTS.prefix);
+  const names = new Names(opts.prefix ?? NATS_DEFAULTS.prefix, opts.namespace);
   checkOptions(opts);
   const link = await Link.open({
     servers: opts.servers,

@@ -72,3 +72,60 @@ describe('Names', () => {
     expect(() => new Names(prefix)).toThrow(BusError);
   });
 });
+
+describe('Names in a namespace', () => {
+  const a = new Names('SLUICE', 'shop-a');
+  const b = new Names('SLUICE', 'shop-b');
+  const local = new Names('SLUICE');
+  const web = token('web');
+  const hook = token('hook.eu');
+
+  it('puts the namespace in every stream name and subject, not in consumer names', () => {
+    expect(a.namespace).toBe('shop-a');
+    expect(a.sourceStream(web)).toBe('SLUICE_SRC_shop-a__web');
+    expect(a.quarantineStream(web)).toBe('SLUICE_QUAR_shop-a__web');
+    expect(a.deadLetterStream(hook)).toBe('SLUICE_DLQ_shop-a__hook_2eeu');
+    expect(a.eventSubject(web)).toBe('SLUICE.src.shop-a.web');
+    expect(a.replaySubject(web, hook)).toBe('SLUICE.rpl.shop-a.web.hook_2eeu');
+    expect(a.replaySubjects(web)).toBe('SLUICE.rpl.shop-a.web.*');
+    expect(a.quarantineSubject(web)).toBe('SLUICE.quar.shop-a.web');
+    expect(a.deadLetterSubject(hook, web)).toBe('SLUICE.dlq.shop-a.hook_2eeu.web');
+    expect(a.deadLetterSubjects(hook)).toBe('SLUICE.dlq.shop-a.hook_2eeu.*');
+    expect(a.allEvents).toBe('SLUICE.src.shop-a.*');
+    expect(a.allDeadLetters).toBe('SLUICE.dlq.shop-a.*.*');
+    expect(a.consumer(hook, web)).toBe('hook_2eeu__web');
+  });
+
+  it('gives the same Source name in two namespaces, and outside any, different streams and subjects', () => {
+    const of = (n: Names) => [n.sourceStream(web), n.quarantineStream(web), n.deadLetterStream(hook), n.eventSubject(web), n.quarantineSubject(web), n.deadLetterSubject(hook, web)];
+    const all = [...of(a), ...of(b), ...of(local)];
+    expect(new Set(all).size).toBe(all.length);
+  });
+
+  it("lists only its own namespace's streams: its wildcards match no other layout's subjects", () => {
+    expect(local.allEvents).toBe('SLUICE.src.*');
+    expect(local.allDeadLetters).toBe('SLUICE.dlq.*.*');
+    // One token more or fewer, so `*` never spans the namespace level.
+    expect(a.eventSubject(web).split('.')).toHaveLength(local.eventSubject(web).split('.').length + 1);
+    expect(a.deadLetterSubject(hook, web).split('.')).toHaveLength(local.deadLetterSubject(hook, web).split('.').length + 1);
+  });
+
+  it('reads the token back only from its own namespace', () => {
+    expect(a.sourceOf('SLUICE_SRC_shop-a__web')).toBe('web');
+    expect(a.sourceOf('SLUICE_SRC_shop-b__web')).toBeUndefined();
+    expect(a.sourceOf('SLUICE_SRC_web')).toBeUndefined();
+    expect(a.destinationOf('SLUICE_DLQ_shop-a__hook_2eeu')).toBe('hook_2eeu');
+    expect(b.destinationOf('SLUICE_DLQ_shop-a__hook_2eeu')).toBeUndefined();
+  });
+
+  it('escapes the namespace like any name and keeps long ones short', () => {
+    const odd = new Names('SLUICE', 'a.b');
+    expect(odd.sourceStream(web)).toBe('SLUICE_SRC_a_2eb__web');
+    const long = new Names('SLUICE', 'n'.repeat(63));
+    expect(long.sourceStream(web).length).toBeLessThanOrEqual('SLUICE_SRC_'.length + 49 + 2 + 3);
+  });
+
+  it.each(['', 'x'.repeat(64)])('refuses the namespace %j', (ns) => {
+    expect(() => new Names('SLUICE', ns)).toThrow(BusError);
+  });
+});

@@ -28,69 +28,87 @@ export function token(name: string): Token {
 }
 
 const PREFIX = /^[A-Za-z0-9-]{1,32}$/;
+/** Kubernetes namespaces are DNS labels; anything longer is not one. */
+const NAMESPACE_MAX = 63;
 
 /**
- * Every name derived from one prefix. Layout:
- * - `<P>_SRC_<source>`: a Source's events on `<P>.src.<source>`, and dead letters replayed
- *   for one destination on `<P>.rpl.<source>.<destination>`;
- * - `<P>_QUAR_<source>`: what the tracking plan blocked, on `<P>.quar.<source>`;
- * - `<P>_DLQ_<destination>`: dead letters, on `<P>.dlq.<destination>.<source>`;
- * - consumers on the source stream: `<destination>__<source>` (events) and
- *   `<destination>__<source>__replay` (that destination's replays).
+ * Every name derived from one prefix and, in a cluster, the resources' namespace (`<ns>`
+ * below: its token; Sources and Destinations are unique only within a namespace, so two
+ * named `web` in different namespaces must not share a stream). Layout:
+ * - `<P>_SRC_<ns>__<source>`: a Source's events on `<P>.src.<ns>.<source>`, and dead
+ *   letters replayed for one destination on `<P>.rpl.<ns>.<source>.<destination>`;
+ * - `<P>_QUAR_<ns>__<source>`: what the tracking plan blocked, on `<P>.quar.<ns>.<source>`;
+ * - `<P>_DLQ_<ns>__<destination>`: dead letters, on `<P>.dlq.<ns>.<destination>.<source>`;
+ * - consumers on the source stream (already within the namespace): `<destination>__<source>`
+ *   (events) and `<destination>__<source>__replay` (that destination's replays).
+ * Without a namespace (`sluice run` on NATS) the `<ns>__` and `.<ns>` parts are left out;
+ * the subjects then have one token fewer, so neither layout's wildcards match the other's.
  */
 export class Names {
   readonly prefix: string;
+  readonly namespace: string | undefined;
+  /** `<ns>__` in stream names, `.<ns>` in subjects; empty without a namespace. */
+  readonly #stream: string;
+  readonly #subject: string;
 
-  constructor(prefix: string) {
+  constructor(prefix: string, namespace?: string) {
     if (!PREFIX.test(prefix)) {
       throw new BusError(`checking the NATS prefix: expected 1 to 32 letters, digits or '-', got ${JSON.stringify(prefix.slice(0, 40))}`, { kind: 'invalid' });
     }
+    if (namespace !== undefined && (namespace.length === 0 || namespace.length > NAMESPACE_MAX)) {
+      throw new BusError(`checking the namespace of bus names: expected 1 to ${NAMESPACE_MAX} characters, got ${namespace.length}`, { kind: 'invalid' });
+    }
     this.prefix = prefix;
+    this.namespace = namespace;
+    const ns = namespace === undefined ? undefined : token(namespace);
+    this.#stream = ns === undefined ? '' : `${ns}__`;
+    this.#subject = ns === undefined ? '' : `.${ns}`;
   }
 
   sourceStream(source: Token): string {
-    return `${this.prefix}_SRC_${source}`;
+    return `${this.prefix}_SRC_${this.#stream}${source}`;
   }
 
   quarantineStream(source: Token): string {
-    return `${this.prefix}_QUAR_${source}`;
+    return `${this.prefix}_QUAR_${this.#stream}${source}`;
   }
 
   deadLetterStream(destination: Token): string {
-    return `${this.prefix}_DLQ_${destination}`;
+    return `${this.prefix}_DLQ_${this.#stream}${destination}`;
   }
 
   eventSubject(source: Token): string {
-    return `${this.prefix}.src.${source}`;
+    return `${this.prefix}.src${this.#subject}.${source}`;
   }
 
   replaySubject(source: Token, destination: Token): string {
-    return `${this.prefix}.rpl.${source}.${destination}`;
+    return `${this.prefix}.rpl${this.#subject}.${source}.${destination}`;
   }
 
   replaySubjects(source: Token): string {
-    return `${this.prefix}.rpl.${source}.*`;
+    return `${this.prefix}.rpl${this.#subject}.${source}.*`;
   }
 
   quarantineSubject(source: Token): string {
-    return `${this.prefix}.quar.${source}`;
+    return `${this.prefix}.quar${this.#subject}.${source}`;
   }
 
   deadLetterSubject(destination: Token, source: Token): string {
-    return `${this.prefix}.dlq.${destination}.${source}`;
+    return `${this.prefix}.dlq${this.#subject}.${destination}.${source}`;
   }
 
   deadLetterSubjects(destination: Token): string {
-    return `${this.prefix}.dlq.${destination}.*`;
+    return `${this.prefix}.dlq${this.#subject}.${destination}.*`;
   }
 
-  /** Matches every source stream of this prefix (for listing). */
+  /** Matches every source stream of this prefix and namespace (for listing). */
   get allEvents(): string {
-    return `${this.prefix}.src.>`;
+    return `${this.prefix}.src${this.#subject}.*`;
   }
 
+  /** Matches every dead-letter stream of this prefix and namespace. */
   get allDeadLetters(): string {
-    return `${this.prefix}.dlq.>`;
+    return `${this.prefix}.dlq${this.#subject}.*.*`;
   }
 
   consumer(destination: Token, source: Token): string {
@@ -103,12 +121,12 @@ export class Names {
 
   /** The source token of a source stream name, or undefined for any other stream. */
   sourceOf(stream: string): Token | undefined {
-    return tokenAfter(stream, `${this.prefix}_SRC_`);
+    return tokenAfter(stream, `${this.prefix}_SRC_${this.#stream}`);
   }
 
   /** The destination token of a dead-letter stream name, or undefined for any other stream. */
   destinationOf(stream: string): Token | undefined {
-    return tokenAfter(stream, `${this.prefix}_DLQ_`);
+    return tokenAfter(stream, `${this.prefix}_DLQ_${this.#stream}`);
   }
 }
 
