@@ -123,7 +123,7 @@ async function throughput(e2e: E2E): Promise<Phase[]> {
     ]);
     const [url] = await e2e.ingestUrls(ns, 'bench', 1);
     await e2e.deliverPods(ns, 'bench-hook', 1);
-    await e2e.waitForConsumers('bench-hook', ['bench']);
+    await e2e.waitForConsumers(ns, 'bench-hook', ['bench']);
     // Warm-up: JIT, connections, the stream's first blocks. Not reported.
     await loadgen({ url: url!, kind: 'batch', writeKey, batchSize: PACED_BATCH, mode: 'paced', connections: 16, rate: 50, warmupMs: 0, durationMs: 2_000, idPrefix: `warm-${randomUUID().slice(0, 8)}` });
     const phases: Phase[] = [];

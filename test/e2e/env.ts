@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { jetstreamManager, type ConsumerInfo } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { Destination, Source, TrackingPlan } from '../../operator/src/api/index.ts';
+import { NATS_DEFAULTS } from '../../runtime/src/bus/nats/decide.ts';
 import { openNatsBus } from '../../runtime/src/bus/nats/index.ts';
 import { Names, token } from '../../runtime/src/bus/nats/names.ts';
 import type { Bus } from '../../runtime/src/bus/types.ts';
@@ -33,11 +34,11 @@ export interface E2E extends OperatorEnv {
    * Waits until the delivery pods of `destination` have their durable consumer on each Source
    * stream: from then on a `startFrom: now` Destination gets every event accepted.
    */
-  waitForConsumers(destination: string, sources: string[], timeoutMs?: number): Promise<void>;
+  waitForConsumers(ns: string, destination: string, sources: string[], timeoutMs?: number): Promise<void>;
   /** A delivery consumer's backlog on NATS: events not yet handed out, and handed out but not acked. */
-  consumerBacklog(destination: string, source: string): Promise<{ pending: number; ackPending: number; redelivered: number }>;
-  /** A client of the same NATS server, for what only the bus shows (quarantine, dead letters). */
-  bus(): Promise<Bus>;
+  consumerBacklog(ns: string, destination: string, source: string): Promise<{ pending: number; ackPending: number; redelivered: number }>;
+  /** A client of the same NATS server for one namespace's names, for what only the bus shows (quarantine, dead letters). */
+  bus(ns: string): Promise<Bus>;
   /** Recent lines of the operator, the pod runner and each runtime pod, for failure messages. */
   diagnostics(): string;
   stop(): Promise<void>;
@@ -76,8 +77,8 @@ export async function startE2E(): Promise<E2E> {
     const buses: Bus[] = [];
     stops.push(async () => Promise.all(buses.map((b) => b.close().catch(() => undefined))));
 
-    const names = new Names('SLUICE');
-    const consumerInfo = async (destination: string, source: string): Promise<ConsumerInfo | undefined> => {
+    const consumerInfo = async (ns: string, destination: string, source: string): Promise<ConsumerInfo | undefined> => {
+      const names = new Names(NATS_DEFAULTS.prefix, ns);
       const nc = await connect({ servers: nats.url, name: 'sluice-e2e-consumers', reconnect: false });
       try {
         const jsm = await jetstreamManager(nc);
@@ -120,11 +121,11 @@ export async function startE2E(): Promise<E2E> {
           { timeoutMs: o.timeoutMs ?? 30_000, intervalMs: 500, what: `${what} status: ${o.describe ?? 'as expected'}`, detail: () => JSON.stringify(last?.status ?? null) },
         );
       },
-      async waitForConsumers(destination, sources, timeoutMs = 30_000) {
+      async waitForConsumers(ns, destination, sources, timeoutMs = 30_000) {
         let last: string[] = sources;
         const missing = async () => {
           const out: string[] = [];
-          for (const s of sources) if (!(await consumerInfo(destination, s))) out.push(s);
+          for (const s of sources) if (!(await consumerInfo(ns, destination, s))) out.push(s);
           return out;
         };
         await waitFor(async () => (last = await missing()).length === 0, {
@@ -134,13 +135,13 @@ export async function startE2E(): Promise<E2E> {
           detail: () => `missing for sources ${last.join(', ')}`,
         });
       },
-      async consumerBacklog(destination, source) {
-        const info = await consumerInfo(destination, source);
-        if (!info) throw new Error(`reading consumer ${destination}/${source}: not found`);
+      async consumerBacklog(ns, destination, source) {
+        const info = await consumerInfo(ns, destination, source);
+        if (!info) throw new Error(`reading consumer ${destination}/${source} in ${ns}: not found`);
         return { pending: info.num_pending, ackPending: info.num_ack_pending, redelivered: info.num_redelivered };
       },
-      async bus() {
-        const b = await openNatsBus({ servers: [nats.url], name: 'sluice-e2e-test' });
+      async bus(ns) {
+        const b = await openNatsBus({ servers: [nats.url], name: 'sluice-e2e-test', namespace: ns });
         buses.push(b);
         return b;
       },

@@ -70,7 +70,7 @@ export async function runFaultScenario(e2e: E2E, ns: string, o: FaultOptions): P
     await e2e.apply(ns, [...sourceWithKey(SOURCE, writeKey, { replicas: 2 }), webhookDestination(DESTINATION, [SOURCE], sink.url)]);
     await e2e.ingestUrls(ns, SOURCE, 2);
     await e2e.deliverPods(ns, DESTINATION, 1);
-    await e2e.waitForConsumers(DESTINATION, [SOURCE]);
+    await e2e.waitForConsumers(ns, DESTINATION, [SOURCE]);
     return await underFaults(e2e, ns, sink, writeKey, o, log);
   } finally {
     await sink.close();
@@ -158,7 +158,7 @@ async function underFaults(e2e: E2E, ns: string, sink: Sink, writeKey: string, o
       // Events the killed delivery process had fetched come again after the ack wait: only
       // once the consumer holds nothing unacknowledged is the duplicate count final.
       await waitFor(async () => {
-        const b = await e2e.consumerBacklog(DESTINATION, SOURCE);
+        const b = await e2e.consumerBacklog(ns, DESTINATION, SOURCE);
         return b.pending === 0 && b.ackPending === 0;
       }, { timeoutMs: o.drainTimeoutMs, intervalMs: 500, what: 'the delivery consumer to settle' });
       mark('delivery consumer settled: nothing pending or unacknowledged');

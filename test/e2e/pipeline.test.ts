@@ -66,7 +66,7 @@ describe('the cluster data plane, end to end', () => {
     await e2e.apply(ns, [...sourceWithKey(SOURCE, writeKey), webhookDestination('hook', [SOURCE], hook.url)]);
     const [ingest] = await e2e.ingestUrls(ns, SOURCE, 1);
     await e2e.deliverPods(ns, 'hook', 1);
-    await e2e.waitForConsumers('hook', [SOURCE]);
+    await e2e.waitForConsumers(ns, 'hook', [SOURCE]);
 
     const ids = await sendWithSdk(ingest!, 60, 'happy');
     sent.push(...ids);
@@ -103,7 +103,7 @@ describe('the cluster data plane, end to end', () => {
       webhookDestination('from-now', [SOURCE], fresh.url, { startFrom: 'now' }),
     ]);
     await Promise.all([e2e.deliverPods(ns, 'backfill', 1), e2e.deliverPods(ns, 'from-now', 1)]);
-    await e2e.waitForConsumers('from-now', [SOURCE]);
+    await e2e.waitForConsumers(ns, 'from-now', [SOURCE]);
     await history.waitForDelivered(sent, 30_000);
     expect(history.duplicates).toBe(0);
 

@@ -66,7 +66,7 @@ beforeAll(async () => {
     webhookDestination('all', (Object.keys(POLICIES) as Policy[]).map(srcName), hook.url),
   ]);
   await e2e.deliverPods(ns, 'all', 1);
-  await e2e.waitForConsumers('all', (Object.keys(POLICIES) as Policy[]).map(srcName));
+  await e2e.waitForConsumers(ns, 'all', (Object.keys(POLICIES) as Policy[]).map(srcName));
   for (const p of Object.keys(POLICIES) as Policy[]) {
     const [url] = await e2e.ingestUrls(ns, srcName(p), 1);
     const b = batchFor(p);
@@ -105,7 +105,7 @@ describe('tracking-plan policies, end to end', () => {
     expect(delivered(b.unplannedProperty)?.properties).toEqual({ product_id: 'p-1', color: 'red' });
     expect(protocols(delivered(b.unplannedProperty))?.violations?.map((v) => v.field)).toEqual(['properties.color']);
     expect(protocols(delivered(b.unplannedEvent))?.violations?.map((v) => v.field)).toEqual(['event']);
-    const quarantine = await (await e2e.bus()).listQuarantine(srcName('allow'));
+    const quarantine = await (await e2e.bus(ns)).listQuarantine(srcName('allow'));
     expect(quarantine).toEqual([]);
     expect(await ingestStatus('allow')).toMatchObject({ received: 6, accepted: 6, blocked: 0, rejected: 0 });
   });
@@ -119,14 +119,14 @@ describe('tracking-plan policies, end to end', () => {
     expect(delivered(b.unplannedProperty)?.properties).toEqual({ product_id: 'p-1' });
     expect(protocols(delivered(b.unplannedProperty))?.omitted).toEqual(['properties.color']);
     expect(delivered(b.unplannedEvent)?.properties).toEqual({ code: 'SAVE10' });
-    expect(await (await e2e.bus()).listQuarantine(srcName('omit'))).toEqual([]);
+    expect(await (await e2e.bus(ns)).listQuarantine(srcName('omit'))).toEqual([]);
     expect(await ingestStatus('omit')).toMatchObject({ received: 6, accepted: 6, blocked: 0 });
   });
 
   it('block: only the valid event delivered; the others sit in the quarantine with their violations', async () => {
     const b = batches.get('block')!;
     await hook.waitForDelivered([b.valid], 30_000);
-    const quarantine = await (await e2e.bus()).listQuarantine(srcName('block'));
+    const quarantine = await (await e2e.bus(ns)).listQuarantine(srcName('block'));
     const byId = new Map(quarantine.map((q) => [q.event.messageId, q]));
     expect([...byId.keys()].sort()).toEqual([...b.invalid, b.unplannedProperty, b.unplannedEvent].sort());
     expect(byId.get(b.invalid[2]!)?.violations.map((v) => `${v.kind}:${v.field}`)).toEqual(['type:properties.revenue']);
