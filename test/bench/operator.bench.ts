@@ -8,10 +8,12 @@
 //   node test/bench/operator.bench.ts [--sources 1000] [--destinations 1000] [--plans 20] [--workers 4]
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Destination, Source, TrackingPlan } from '../../operator/src/api/index.ts';
-import { Resources, type KubeObject, type ResourceClient, type Secret } from '../../operator/src/kube/index.ts';
-import { apiWrites, metricSum, spawnOperator, startOperatorEnv, type OperatorProcess } from '../operator/env.ts';
+import { KubeClient, loadClusterConfig, Resources, type KubeObject, type ResourceClient, type Secret } from '../../operator/src/kube/index.ts';
+import { startControlPlane, type ControlPlane } from '../controlplane/index.ts';
+import { apiWrites, metricSum, REPO_ROOT, spawnOperator, type OperatorProcess } from '../operator/env.ts';
 import { sleep } from '../support/wait.ts';
 import { formatTable, meets, type Row } from './stats.ts';
 
@@ -19,7 +21,14 @@ const TARGETS = { readySeconds: { op: '<=', value: 60 }, peakRssMb: { op: '<=', 
 /** Concurrent creates: enough to hand the operator everything within a few seconds, few enough not to trip the apiserver's in-flight limit. */
 const CREATE_CONCURRENCY = 32;
 const POLL_MS = 1_000;
+/** Room for a Service per Source: the harness's default /24 holds ~250. */
 const SERVICE_CIDR = '10.96.0.0/16';
+/**
+ * kube-controller-manager's client is limited to 20 requests/s (burst 30) by default: with
+ * thousands of Deployments, ReplicaSets and Pods, Ready would measure that limit, not the
+ * operator. A real cluster of this size raises it too.
+ */
+const KCM_ARGS = ['--kube-api-qps=400', '--kube-api-burst=800'];
 const GIVE_UP_MS = 900_000;
 
 const { values: args } = parseArgs({
@@ -162,7 +171,25 @@ function perController(metrics: string): Result['controllers'] {
   );
 }
 
-type Env = Awaited<ReturnType<typeof startOperatorEnv>>;
+interface Env {
+  cp: ControlPlane;
+  client: KubeClient;
+  stop(): Promise<void>;
+}
+
+/** The control plane with the CRDs installed and a client for the objects the benchmark creates. */
+async function startEnv(): Promise<Env> {
+  const cp = await startControlPlane({ log: (l) => log(`[controlplane] ${l}`), controllerManagerArgs: KCM_ARGS, serviceClusterIpRange: SERVICE_CIDR });
+  try {
+    await cp.kubectlOk(['apply', '--server-side', '-f', join(REPO_ROOT, 'crds')]);
+    await cp.kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', 'crd/sources.sluice.dev', 'crd/destinations.sluice.dev', 'crd/trackingplans.sluice.dev']);
+    await cp.kubectlOk(['create', 'namespace', 'bench']);
+  } catch (err) {
+    await cp.stop();
+    throw err;
+  }
+  return { cp, client: new KubeClient(loadClusterConfig({ path: cp.kubeconfig })), stop: () => cp.stop() };
+}
 
 async function measure(op: OperatorProcess, env: Env, ns: string): Promise<Result> {
   const pid = op.child.pid;
@@ -252,7 +279,8 @@ async function main(): Promise<void> {
   // Other work on the machine skews every figure; the load average at the start says how much.
   const loadAtStart = loadavg()[0] ?? 0;
   log(`load average before the run: ${loadAtStart.toFixed(2)}`);
-  const env = await startOperatorEnv();
+  log(`kube-controller-manager ${KCM_ARGS.join(' ')}, service range ${SERVICE_CIDR}`);
+  const env = await startEnv();
   let op: OperatorProcess | undefined;
   // Ctrl-C: the operator and the control plane go too.
   const interrupted = async () => {
@@ -263,13 +291,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void interrupted());
   process.once('SIGTERM', () => void interrupted());
   try {
-    const ns = await env.namespace('bench');
-    // The harness's service range is a /24: room for ~250 Services, not one per Source. A
-    // second ServiceCIDR (GA in 1.33) widens it the way a cluster admin would.
-    await env.cp.kubectlOk(['apply', '-f', '-'], {
-      input: JSON.stringify({ apiVersion: 'networking.k8s.io/v1', kind: 'ServiceCIDR', metadata: { name: 'bench' }, spec: { cidrs: [SERVICE_CIDR] } }),
-    });
-    await env.cp.kubectlOk(['wait', '--for=condition=Ready', '--timeout=60s', 'servicecidr/bench']);
+    const ns = 'bench';
     op = await spawnOperator(env.cp.kubeconfig, 'bench-operator', ['--leader-elect=false', `--workers=${WORKERS}`, '--log-level=warn']);
     const idleRssMb = memoryMb(op.child.pid ?? 0)?.rss ?? NaN;
     const r = await measure(op, env, ns);
@@ -309,6 +331,7 @@ async function main(): Promise<void> {
         destinations: DESTINATIONS,
         plans: PLANS,
         workers: WORKERS,
+        kubeControllerManagerArgs: KCM_ARGS,
         cpus: cpu.length,
         loadAverage: round(loadAtStart),
         loadAverageAfter: round(loadavg()[0] ?? 0),

@@ -71,6 +71,11 @@ export interface StartOptions {
   startTimeoutMs?: number;
   /** Keep `dir` (logs, etcd data) after stop(); also set by SLUICE_KEEP_CONTROLPLANE=1. */
   keepDir?: boolean;
+  /** Extra kube-controller-manager flags, after the harness's own (a later flag wins), e.g.
+   * `--kube-api-qps=500` so the controllers' client limit does not pace a benchmark. */
+  controllerManagerArgs?: string[];
+  /** kube-apiserver's --service-cluster-ip-range. Default 10.0.0.0/24 (~250 Services). */
+  serviceClusterIpRange?: string;
 }
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -508,7 +513,7 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
       `--secure-port=${apiPort}`,
       '--bind-address=127.0.0.1',
       '--advertise-address=127.0.0.1',
-      '--service-cluster-ip-range=10.0.0.0/24',
+      `--service-cluster-ip-range=${opts.serviceClusterIpRange ?? '10.0.0.0/24'}`,
       '--authorization-mode=RBAC',
       '--allow-privileged=true',
       `--service-account-issuer=${server}`,
@@ -565,6 +570,7 @@ export async function startControlPlane(opts: StartOptions = {}): Promise<Contro
         `--cluster-signing-cert-file=${pki.caCert}`,
         `--cluster-signing-key-file=${pki.caKey}`,
         '--controllers=*',
+        ...(opts.controllerManagerArgs ?? []),
       ]);
       starting.push(waitHealthy(kcm, () => get(`https://127.0.0.1:${port}/healthz`, { insecure: true }, 5_000), 'GET /healthz'));
     }
