@@ -185,7 +185,11 @@ export class ResourceClient<T extends KubeObject> {
           throw new KubeApiError(`watching ${resourceName(this.type)}: the stream broke: ${describeError(err)}`, 0, 'StreamBroken', { cause: err });
         }
         const { value, done } = chunk;
-        if (done) return;
+        if (done) {
+          // An aborted request can end its body quietly: that is the abort, not the server closing the watch.
+          if (opts.signal.aborted) throw opts.signal.reason;
+          return;
+        }
         buffered += decoder.decode(value, { stream: true });
         let nl: number;
         while ((nl = buffered.indexOf('\n')) >= 0) {

@@ -1,5 +1,6 @@
 // The kube layer: the only code that talks to the Kubernetes API. Controllers build on
-// these pieces; nothing outside this folder imports @kubernetes/client-node.
+// these pieces. Only library.ts imports @kubernetes/client-node, and only for kubeconfigs
+// that need it (exec plugins, auth-providers): the operator in a pod never loads it.
 export { loadClusterConfig, chooseConfigSource, type ClusterConfig, type ConfigSource, type LoadOptions } from './config.ts';
 export { KubeClient, ResourceClient, type ListOptions, type WatchOptions, type WatchEvent, type Patch, type JsonPatchOp, type ApplyOptions, type DeleteOptions } from './client.ts';
 export { Resources, resourceType, resourcePath, resourceName, apiVersionOf, type ResourceType } from './resources.ts';

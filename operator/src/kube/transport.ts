@@ -1,5 +1,8 @@
-import { HttpMethod, IsomorphicFetchHttpLibrary, RequestContext } from '@kubernetes/client-node';
-import { libraryConfig, type ClusterConfig } from './config.ts';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { Readable } from 'node:stream';
+import { connect, type ClusterConfig } from './config.ts';
+import type { Connection } from './connection.ts';
 import { KubeApiError, type ApiStatus } from './errors.ts';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -17,27 +20,22 @@ export interface HttpRequest {
   signal?: AbortSignal;
 }
 
-type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
-
-/** How long one connection pool serves before a fresh one picks up rotated client certificates. */
-const POOL_MAX_AGE_MS = 10 * 60_000;
-
 /** Counts every request, for the benchmark's "API requests issued" and the operator's metrics. */
 export type RequestObserver = (method: Method, status: number, ms: number) => void;
 
 /**
- * HTTP to the API server through the client library's authentication (client certificates,
- * bearer tokens, exec plugins, in-cluster token refresh) and connection pooling. Everything
+ * HTTP to the API server over node:https: one keep-alive pool per client, its own socket for
+ * each watch, authentication from the loaded configuration (see connection.ts). Everything
  * above speaks plain JSON through this.
  */
 export class Transport {
   readonly config: ClusterConfig;
-  private readonly http = new IsomorphicFetchHttpLibrary();
+  private readonly connection: Connection;
   private readonly observers: RequestObserver[] = [];
-  private pool: { dispatcher: Dispatcher; since: number } | undefined;
 
   constructor(config: ClusterConfig) {
     this.config = config;
+    this.connection = connect(config);
   }
 
   observe(fn: RequestObserver): void {
@@ -46,7 +44,7 @@ export class Transport {
 
   /** Sends the request and parses the JSON answer; throws KubeApiError for any non-2xx. */
   async json<T>(req: HttpRequest): Promise<T> {
-    const text = await this.send(req, (res) => res.body.text(), true);
+    const text = await this.send(req, readText, 'pooled');
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
@@ -56,70 +54,54 @@ export class Transport {
    * never handed to a later request.
    */
   async stream(req: HttpRequest): Promise<ReadableStream<Uint8Array>> {
-    return this.send(req, (res) => {
-      const body = res.body.stream();
-      if (!body) throw new KubeApiError(`${describe(req)}: the response has no body`, res.httpStatusCode, 'NoBody');
-      return Promise.resolve(body);
-    });
+    return this.send(req, (res) => Promise.resolve(Readable.toWeb(res) as ReadableStream<Uint8Array>), 'stream');
   }
 
-  private async send<R>(
-    req: HttpRequest,
-    read: (res: { httpStatusCode: number; body: { text(): Promise<string>; stream(): ReadableStream<Uint8Array> | null } }) => Promise<R>,
-    pooled = false,
-  ): Promise<R> {
+  /** Closes idle pooled connections. */
+  close(): void {
+    this.connection.close();
+  }
+
+  private async send<R>(req: HttpRequest, read: (res: IncomingMessage) => Promise<R>, kind: 'pooled' | 'stream'): Promise<R> {
     const url = new URL(this.config.server.replace(/\/+$/, '') + req.path);
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const ctx = new RequestContext(url.toString(), HttpMethod[req.method]);
-    ctx.setHeaderParam('Accept', 'application/json');
-    ctx.setHeaderParam('User-Agent', 'sluice-operator');
-    if (req.body !== undefined) {
-      ctx.setHeaderParam('Content-Type', req.contentType ?? 'application/json');
-      ctx.setBody(JSON.stringify(req.body));
-    }
     const signals = [req.signal, req.timeoutMs === 0 ? undefined : AbortSignal.timeout(req.timeoutMs ?? 30_000)].filter((s) => s !== undefined);
-    if (signals.length > 0) ctx.setSignal(signals.length === 1 ? signals[0]! : AbortSignal.any(signals));
+    const signal = signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
     const started = performance.now();
     let status = 0;
     try {
-      await libraryConfig(this.config).applySecurityAuthentication(ctx);
-      if (pooled) this.sharePool(ctx);
-      const res = await this.http.send(ctx).toPromise();
-      status = res.httpStatusCode;
-      if (status < 200 || status >= 300) throw errorFrom(req, status, await res.body.text().catch(() => ''));
+      const { agent, headers } = await this.connection.prepare(kind);
+      const body = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
+      const allHeaders: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'sluice-operator', ...headers };
+      if (body) {
+        allHeaders['Content-Type'] = req.contentType ?? 'application/json';
+        allHeaders['Content-Length'] = String(body.length);
+      }
+      const res = await new Promise<IncomingMessage>((resolve, reject) => {
+        const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+        const r = send(url, { method: req.method, headers: allHeaders, agent, ...(signal ? { signal } : {}) }, resolve);
+        r.on('error', reject);
+        r.end(body);
+      });
+      status = res.statusCode ?? 0;
+      if (status < 200 || status >= 300) throw errorFrom(req, status, await readText(res).catch(() => ''));
       return await read(res);
     } catch (err) {
       if (err instanceof KubeApiError) throw err;
+      const timedOut = signal?.aborted === true && signal.reason instanceof Error && signal.reason.name === 'TimeoutError';
       const why = err instanceof Error ? (err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message) : String(err);
-      throw new KubeApiError(`${describe(req)}: ${why}`, 0, err instanceof Error && err.name === 'TimeoutError' ? 'Timeout' : 'NoResponse', {
-        cause: err,
-      });
+      throw new KubeApiError(`${describe(req)}: ${why}`, 0, timedOut ? 'Timeout' : 'NoResponse', { cause: err });
     } finally {
       const ms = performance.now() - started;
       for (const o of this.observers) o(req.method, status, ms);
     }
   }
+}
 
-  /**
-   * The library hands every request a new dispatcher: a TLS handshake and a new secure context
-   * per call, and thousands of idle keep-alive sockets under load (seconds per reconcile and
-   * hundreds of MB with 1,000 Sources). Headers (tokens) stay per request; the pool is shared.
-   */
-  private sharePool(ctx: RequestContext): void {
-    const fresh = ctx.getDispatcher();
-    // None for plain HTTP without TLS settings: fetch's global pool already reuses connections.
-    if (!fresh) return;
-    const now = Date.now();
-    if (this.pool && now - this.pool.since < POOL_MAX_AGE_MS) {
-      // The unused one never connected: nothing to close.
-      ctx.setDispatcher(this.pool.dispatcher);
-      return;
-    }
-    const old = this.pool?.dispatcher;
-    this.pool = { dispatcher: fresh, since: now };
-    // Requests in flight finish on the old pool; then it closes.
-    old?.close().catch(() => {});
-  }
+async function readText(res: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function describe(req: HttpRequest): string {
