@@ -88,7 +88,7 @@ describe('the cluster data plane, end to end', () => {
     expect(src.status).toMatchObject({ received: ids.length, accepted: ids.length, blocked: 0, rejected: 0 });
     expect(Date.parse(src.status?.lastEventTime ?? '')).toBeGreaterThan(Date.now() - 120_000);
     expect(condition(src, 'EventsFlowing')).toMatchObject({ status: 'True', reason: 'EventsReceived' });
-    const dst = await e2e.waitStatus<Destination>(ns, 'destination hook', (d) => d.status?.delivered === ids.length, { describe: `${ids.length} delivered` });
+    const dst = await e2e.waitStatus<Destination>(ns, 'destination hook', (d) => d.status?.delivered === ids.length && d.status.lag === 0, { describe: `${ids.length} delivered, lag 0` });
     expect(dst.status).toMatchObject({ delivered: ids.length, failed: 0, deadLettered: 0, lag: 0 });
     expect(Date.parse(dst.status?.lastDeliveryTime ?? '')).toBeGreaterThan(Date.now() - 120_000);
     expect(condition(dst, 'Delivering')).toMatchObject({ status: 'True', reason: 'Delivering' });
@@ -115,9 +115,10 @@ describe('the cluster data plane, end to end', () => {
     expect([...fresh.deliveredIds()].sort()).toEqual([...later].sort());
 
     const total = sent.length + later.length;
-    const backfill = await e2e.waitStatus<Destination>(ns, 'destination backfill', (d) => d.status?.delivered === total, { describe: `${total} delivered` });
+    // Lag is sampled on its own timer: a snapshot may count every delivery before its lag catches up.
+    const backfill = await e2e.waitStatus<Destination>(ns, 'destination backfill', (d) => d.status?.delivered === total && d.status.lag === 0, { describe: `${total} delivered, lag 0` });
     expect(backfill.status).toMatchObject({ delivered: total, lag: 0, failed: 0 });
-    const fromNow = await e2e.waitStatus<Destination>(ns, 'destination from-now', (d) => d.status?.delivered === later.length, { describe: `${later.length} delivered` });
+    const fromNow = await e2e.waitStatus<Destination>(ns, 'destination from-now', (d) => d.status?.delivered === later.length && d.status.lag === 0, { describe: `${later.length} delivered, lag 0` });
     expect(fromNow.status).toMatchObject({ delivered: later.length, lag: 0 });
     const src = await e2e.waitStatus<Source>(ns, `source ${SOURCE}`, (x) => x.status?.accepted === total, { describe: `${total} accepted` });
     expect(src.status?.received).toBe(total);
