@@ -18,16 +18,14 @@
  * length SLUICE_E2E_LOAD_SECONDS (60), SLUICE_E2E_RATE (3000) and SLUICE_E2E_OUTAGE_SECONDS
  * (60) set.
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
-import { startE2E, REPO_ROOT, type E2E } from '../e2e/env.ts';
+import { startE2E, type E2E } from '../e2e/env.ts';
 import { faultOptionsFromEnv, runFaultScenario, type FaultReport } from '../e2e/faults.ts';
 import { sourceWithKey, webhookDestination } from '../e2e/manifests.ts';
 import { startSink, type Sink } from '../e2e/sink.ts';
 import { waitFor } from '../support/wait.ts';
-import type { Job, JobResult } from './loadgen.ts';
+import { loadgenProcess as loadgen, type JobResult } from './loadgen.ts';
 import { formatTable, meets, type Row } from './stats.ts';
 
 const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 10_000);
@@ -37,7 +35,6 @@ const PACED_BATCH = 20;
 const MAX_BATCH = 100;
 const MAX_CONNECTIONS = 8;
 const DRAIN_TIMEOUT_MS = 180_000;
-const LOADGEN = join(REPO_ROOT, 'test/bench/loadgen.ts');
 
 const TARGETS = {
   maxIngestEventsPerSec: { op: '>=', value: 30_000 },
@@ -55,25 +52,6 @@ interface Phase {
 }
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
-
-function loadgen(job: Job): Promise<JobResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [LOADGEN, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => {
-      if (code !== 0) return reject(new Error(`running the load generator: exit ${code}: ${err.slice(-500)}`));
-      try {
-        resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as JobResult);
-      } catch (e) {
-        reject(new Error(`reading the load generator's result: ${out.slice(-500)}`, { cause: e }));
-      }
-    });
-  });
-}
 
 /** Runs the load generator at `offered` for `durationMs` and waits until every event it got a 200 for is at the sink. */
 async function drive(sink: Sink, url: string, writeKey: string, offered: number | 'max', durationMs: number): Promise<JobResult> {

@@ -27,7 +27,7 @@ import { createInterface } from 'node:readline';
 import { startReceiver } from '../support/receiver.ts';
 import { REPO_ROOT, startSluice } from '../support/sluice.ts';
 import { waitFor } from '../support/wait.ts';
-import type { Job, JobResult } from './loadgen.ts';
+import { loadgenProcess as loadgen, type Job, type JobResult } from './loadgen.ts';
 import { manifests } from './manifests.ts';
 import { formatTable, median, meets, type Row } from './stats.ts';
 
@@ -47,24 +47,7 @@ const TARGETS = {
   deliveryEventsPerSec: { op: '>=', value: 20_000 },
 } as const;
 
-const LOADGEN = join(REPO_ROOT, 'test/bench/loadgen.ts');
 const CEILING = join(REPO_ROOT, 'test/bench/ceiling.ts');
-
-function loadgen(job: Job): Promise<JobResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [LOADGEN, JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => {
-      const line = out.trim().split('\n').pop() ?? '';
-      if (code !== 0 || line === '') reject(new Error(`running the load generator: exit ${code}: ${err.slice(-2000)}`));
-      else resolve(JSON.parse(line) as JobResult);
-    });
-  });
-}
 
 async function startCeiling(): Promise<{ url: string; proc: ChildProcess }> {
   const proc = spawn(process.execPath, [CEILING], { stdio: ['ignore', 'pipe', 'inherit'] });

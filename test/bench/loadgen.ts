@@ -5,8 +5,10 @@
  * rate; paced (open loop, a fixed schedule) measures latency at a given rate, timed from
  * each request's scheduled start so a slow server cannot hide its queueing.
  */
+import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { batchBody, singleBody } from './payloads.ts';
 import { LatencyHistogram } from './stats.ts';
 
@@ -141,6 +143,27 @@ async function run(job: Job): Promise<JobResult> {
     eventsPerSec: ((ok * perRequest) / elapsedMs) * 1000,
     latencyMs: { p50: hist.quantile(0.5), p90: hist.quantile(0.9), p99: hist.quantile(0.99), max: hist.max },
   };
+}
+
+/** Runs one job in a process of its own, so the load generator never shares a core's event loop with what it measures. */
+export function loadgenProcess(job: Job): Promise<JobResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      if (code !== 0 || line === '') return reject(new Error(`running the load generator: exit ${code}: ${err.slice(-2000)}`));
+      try {
+        resolve(JSON.parse(line) as JobResult);
+      } catch (e) {
+        reject(new Error(`reading the load generator's result: ${out.slice(-500)}`, { cause: e }));
+      }
+    });
+  });
 }
 
 if (import.meta.main) {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,28 +8,8 @@ const CLI = join(import.meta.dirname, 'main.ts');
 const dir = mkdtempSync(join(tmpdir(), 'sluice-validate-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const PLAN_AND_SOURCE = `apiVersion: v1
-kind: Secret
-metadata: {name: web-key}
-stringData: {writeKey: k1}
----
-apiVersion: sluice.dev/v1alpha1
-kind: TrackingPlan
-metadata: {name: storefront}
-spec:
-  events:
-    - name: Order Completed
-      properties: {type: object, properties: {revenue: {type: number}, currency: {type: string}}}
-    - name: Checkout Started
-      properties: {type: object, properties: {cart_id: {type: string}}}
----
-apiVersion: sluice.dev/v1alpha1
-kind: Source
-metadata: {name: web}
-spec:
-  trackingPlanRef: {name: storefront}
-  writeKeys: [{secretRef: {name: web-key}}]
-`;
+// The plan, a Source using it and its write key.
+const PLAN_AND_SOURCE = readFileSync(join(import.meta.dirname, '../../../test/fixtures/manifests/plan-check/storefront.yaml'), 'utf8');
 
 const destination = (filter: string, mapping: Record<string, string>) => `apiVersion: sluice.dev/v1alpha1
 kind: Destination

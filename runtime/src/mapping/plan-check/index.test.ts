@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,28 +8,7 @@ import { destinationWarnings, formatWarning, manifestWarnings } from './index.ts
 const dir = mkdtempSync(join(tmpdir(), 'sluice-plan-check-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const MANIFESTS = `apiVersion: v1
-kind: Secret
-metadata: {name: web-key}
-stringData: {writeKey: k1}
----
-apiVersion: sluice.dev/v1alpha1
-kind: TrackingPlan
-metadata: {name: storefront}
-spec:
-  events:
-    - name: Order Completed
-      properties: {type: object, properties: {revenue: {type: number}, currency: {type: string}}}
-    - name: Checkout Started
-      properties: {type: object, properties: {cart_id: {type: string}}}
----
-apiVersion: sluice.dev/v1alpha1
-kind: Source
-metadata: {name: web}
-spec:
-  trackingPlanRef: {name: storefront}
-  writeKeys: [{secretRef: {name: web-key}}]
----
+const MANIFESTS = `${readFileSync(join(import.meta.dirname, '../../../../test/fixtures/manifests/plan-check/storefront.yaml'), 'utf8')}---
 apiVersion: sluice.dev/v1alpha1
 kind: Source
 metadata: {name: app}
