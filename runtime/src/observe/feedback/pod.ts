@@ -1,5 +1,5 @@
 import { StatsChannelError, type StatsChannel, type StatsSubscription } from './channel.ts';
-import { startStatsPublisher, type StatsPublisher } from './publisher.ts';
+import { startStatsPublisher, type PublisherCommon, type StatsPublisher } from './publisher.ts';
 import type { DestinationBody, SourceBody, StatsKind } from './snapshot.ts';
 
 type BodyOf<K extends StatsKind> = K extends 'source' ? SourceBody : DestinationBody;
@@ -10,18 +10,8 @@ export interface Served<K extends StatsKind> {
   snapshot: () => BodyOf<K> | undefined;
 }
 
-export interface PodStatsOptions {
-  channel: StatsChannel;
-  /** The resources' namespace. */
-  namespace: string;
-  /** This pod's name. */
-  pod: string;
-  intervalMs?: number;
-  /** When this process started counting (default: now). */
-  startedAt?: number;
-  now?: () => number;
-  onError?: (err: Error) => void;
-}
+/** The publisher settings, for every resource served (the resources' namespace, this pod's name). */
+export type PodStatsOptions = Omit<PublisherCommon, 'name'>;
 
 /**
  * The stats publishers of one runtime pod: one per resource it serves. `serve` is called

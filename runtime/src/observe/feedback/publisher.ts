@@ -3,7 +3,8 @@ import type { DestinationBody, SourceBody, StatsSnapshot } from './snapshot.ts';
 
 export const DEFAULT_STATS_INTERVAL_MS = 5_000;
 
-interface Common {
+/** What every publisher of one pod shares; PodStats passes it on for each resource. */
+export interface PublisherCommon {
   channel: StatsChannel;
   /** The resource's name and namespace. */
   name: string;
@@ -21,8 +22,8 @@ interface Common {
 
 /** `snapshot` returns undefined while there is nothing to report (the resource is not served). */
 export type StatsPublisherOptions =
-  | (Common & { kind: 'source'; snapshot: () => SourceBody | undefined })
-  | (Common & { kind: 'destination'; snapshot: () => DestinationBody | undefined });
+  | (PublisherCommon & { kind: 'source'; snapshot: () => SourceBody | undefined })
+  | (PublisherCommon & { kind: 'destination'; snapshot: () => DestinationBody | undefined });
 
 export interface StatsPublisher {
   /** Publishes one snapshot now (the timer keeps its pace). */
