@@ -7,6 +7,30 @@ export interface Rollout {
   replicas: number;
 }
 
+/**
+ * Whether a Deployment changed in a way its owner's reconcile reads: generation and replicas,
+ * rollout progress (observedGeneration, readyReplicas), the metadata the operator sets, or
+ * deletion. The Deployment controller's other status churn (updated and available counts,
+ * condition times) wakes no one: it was most of the reconciles under load.
+ */
+export function rolloutChanged(old: Deployment, obj: Deployment): boolean {
+  const a = old.metadata;
+  const b = obj.metadata;
+  return (
+    a.uid !== b.uid ||
+    a.generation !== b.generation ||
+    a.deletionTimestamp !== b.deletionTimestamp ||
+    old.spec?.replicas !== obj.spec?.replicas ||
+    old.status?.observedGeneration !== obj.status?.observedGeneration ||
+    old.status?.readyReplicas !== obj.status?.readyReplicas ||
+    !sameJson(a.annotations, b.annotations) ||
+    !sameJson(a.labels, b.labels) ||
+    !sameJson(a.ownerReferences, b.ownerReferences)
+  );
+}
+
+const sameJson = (x: unknown, y: unknown): boolean => JSON.stringify(x ?? null) === JSON.stringify(y ?? null);
+
 export function rolloutOf(d: Deployment | undefined): Rollout | undefined {
   if (!d) return undefined;
   return {

@@ -1,4 +1,4 @@
-import type { Informer, KubeObject, WatchSource } from '../../kube/index.ts';
+import { keyOf, type Informer, type KubeObject, type WatchSource } from '../../kube/index.ts';
 
 /**
  * Like the kube layer's watch(), for referenced objects: an update wakes the referencing
@@ -31,3 +31,42 @@ export function watchReferences<T extends KubeObject>(informer: Informer<T>, map
 
 export const specChanged = (old: KubeObject, obj: KubeObject): boolean => old.metadata.generation !== obj.metadata.generation;
 export const never = (): boolean => false;
+
+/**
+ * The primary kind: every add, delete and periodic resync, and the updates that change what
+ * its reconcile acts on. Status writes (the operator's own, the runtime's counts) wake no
+ * one: each cost a reconcile that found nothing to do, and they arrive faster than anything
+ * else under load.
+ */
+export function watchPrimary<T extends KubeObject>(informer: Informer<T>): WatchSource {
+  return {
+    name: informer.name,
+    start: () => informer.start(),
+    hasSynced: () => informer.hasSynced(),
+    waitForSync: (signal) => informer.waitForSync(signal),
+    subscribe: (enqueue) =>
+      informer.addHandlers({
+        onAdd: (obj) => enqueue(keyOf(obj)),
+        onUpdate: (old, obj) => {
+          if (old === obj || beyondStatus(old, obj)) enqueue(keyOf(obj));
+        },
+        onDelete: (obj) => enqueue(keyOf(obj)),
+      }),
+  };
+}
+
+/** A change beyond status: spec (generation), deletion, finalizers, labels or annotations, or a new object under the name. */
+export function beyondStatus(old: KubeObject, obj: KubeObject): boolean {
+  const a = old.metadata;
+  const b = obj.metadata;
+  return (
+    a.uid !== b.uid ||
+    a.generation !== b.generation ||
+    a.deletionTimestamp !== b.deletionTimestamp ||
+    !sameJson(a.finalizers, b.finalizers) ||
+    !sameJson(a.labels, b.labels) ||
+    !sameJson(a.annotations, b.annotations)
+  );
+}
+
+const sameJson = (x: unknown, y: unknown): boolean => JSON.stringify(x ?? null) === JSON.stringify(y ?? null);

@@ -19,9 +19,9 @@ import { ensureFinalizer } from '../common/cleanup.ts';
 import { Fresh } from '../common/fresh.ts';
 import type { ControllerDeps } from '../common/deps.ts';
 import { childName } from '../common/labels.ts';
-import { availableCondition, deployedSummary, rolloutOf } from '../common/rollout.ts';
+import { availableCondition, deployedSummary, rolloutChanged, rolloutOf } from '../common/rollout.ts';
 import { nextStatus, writeStatus } from '../common/status.ts';
-import { specChanged, watchReferences } from '../common/watch.ts';
+import { specChanged, watchPrimary, watchReferences } from '../common/watch.ts';
 import { runtimeConfigMap, runtimeDeployment } from '../common/workload.ts';
 import { BY_CONFIG_MAP, BY_PLAN, BY_SECRET, BY_SOURCE, type Informers } from '../informers.ts';
 import { checkDestinationCached, checkMappingCached } from './check.ts';
@@ -44,7 +44,7 @@ export function destinationController(deps: ControllerDeps): Pick<ControllerOpti
   return {
     name: DESTINATION_CONTROLLER,
     watches: [
-      watch(inf.destinations),
+      watchPrimary(inf.destinations),
       // Whether a Source exists, and which TrackingPlan it enforces (the mapping is checked against it).
       watchReferences(inf.sources, (s) => inf.destinations.byIndex(BY_SOURCE, keyOf(s)).map(keyOf), (a, b) => a.spec.trackingPlanRef?.name !== b.spec.trackingPlanRef?.name),
       watchReferences(
@@ -55,7 +55,7 @@ export function destinationController(deps: ControllerDeps): Pick<ControllerOpti
       watch(inf.secrets, (s) => inf.destinations.byIndex(BY_SECRET, keyOf(s)).map(keyOf)),
       // Our own ConfigMaps wake their owner; any ConfigMap wakes the Destinations reading a function from it.
       watch(inf.configMaps, (cm) => [...owned(cm), ...inf.destinations.byIndex(BY_CONFIG_MAP, keyOf(cm)).map(keyOf)]),
-      watch(inf.deployments, owned),
+      watchReferences(inf.deployments, owned, rolloutChanged),
       // The delivery pods' stats, at most every 5 s per Destination.
       ...(deps.feed ? [feedWatch(deps.feed, 'Destination')] : []),
     ],
