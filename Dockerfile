@@ -24,5 +24,5 @@ COPY operator/ ./operator/
 COPY runtime/ ./runtime/
 # The distroless "nonroot" uid; the pods the operator creates run as it too.
 USER 65532:65532
-# The chart's operator container repeats this as its command, with --max-semi-space-size=4.
+# The chart's operator container repeats this as its command, with --max-semi-space-size=8.
 ENTRYPOINT ["node", "runtime/src/cli/main.ts"]

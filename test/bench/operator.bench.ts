@@ -5,7 +5,7 @@
 // the operator issued (its own client metrics), and its peak RSS (VmHWM). Prints a table and
 // one JSON line; never fails on speed.
 //
-//   node test/bench/operator.bench.ts [--sources 1000] [--destinations 1000] [--plans 20] [--workers 4] [--semi-space 4]
+//   node test/bench/operator.bench.ts [--sources 1000] [--destinations 1000] [--plans 20] [--workers 4] [--semi-space 8]
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -37,7 +37,7 @@ const { values: args } = parseArgs({
     destinations: { type: 'string', default: '1000' },
     plans: { type: 'string', default: '20' },
     workers: { type: 'string', default: '4' },
-    'semi-space': { type: 'string', default: '4' },
+    'semi-space': { type: 'string', default: '8' },
   },
 });
 const count = (name: keyof typeof args, max: number): number => {
