@@ -9,7 +9,7 @@ Usage:
 
 Commands:
 ${Object.values(COMMANDS)
-  .map((c) => `  ${c.name.padEnd(12)}${c.summary}`)
+  .map((c, _, all) => `  ${c.name.padEnd(Math.max(...all.map((x) => x.name.length)) + 2)}${c.summary}`)
   .join('\n')}
 
 Run 'sluice <command> --help' for a command's options and examples.

@@ -17,6 +17,10 @@ Warnings, which do not fail: a Destination's filter or mapping reads a property 
 Sources' TrackingPlan does not define for the events it is evaluated on, compares a
 property with a value the plan rules out, or names an event the plan does not have.
 
+Options:
+  -f, --file <path>   manifests, file or directory (repeatable; directories are read recursively)
+  -h, --help          this help
+
 Exit status: 0 when everything is valid (warnings or not), 1 when anything is wrong,
 2 on usage errors.
 
