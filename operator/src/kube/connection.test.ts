@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,7 +88,7 @@ describe('in-cluster over HTTPS', () => {
   let port = 0;
   const seen: (string | undefined)[] = [];
   beforeAll(async () => {
-    execFileSync('mkdir', ['-p', sa]);
+    mkdirSync(sa, { recursive: true });
     const key = join(dir, 'server.key');
     const crt = join(sa, 'ca.crt');
     // A self-signed serving certificate is its own CA: the pod's ca.crt.
@@ -123,7 +123,7 @@ describe('in-cluster over HTTPS', () => {
 
   it('refuses a server its CA did not sign', async () => {
     const other = join(dir, 'other-ca');
-    execFileSync('mkdir', ['-p', other]);
+    mkdirSync(other, { recursive: true });
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(other, 'k'), '-out', join(other, 'ca.crt'), '-days', '1', '-subj', '/CN=other'], { stdio: 'ignore' });
     writeFileSync(join(other, 'token'), 'x');
     const config = loadClusterConfig({ env: { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(port) }, serviceAccountDir: other });
