@@ -47,6 +47,19 @@ describe('NATS bus engine', () => {
 
   const now = { startFrom: { kind: 'now' as const }, ackWaitMs: 30_000 };
 
+  it('answers a fetch at once when every event is handed out and none is acknowledged yet', async () => {
+    const bus = await open();
+    await bus.ensureSource('web', { retentionMs: HOUR });
+    const sub = await bus.subscribe('hook', 'web', now);
+    await bus.publish('web', [event('a'), event('b')]);
+    expect((await collectIds(sub, 2, 3_000)).sort()).toEqual(['a', 'b']);
+    for (let i = 0; i < 5; i++) {
+      const started = Date.now();
+      expect(await sub.fetch(10, 0)).toEqual([]);
+      expect(Date.now() - started).toBeLessThan(1_000);
+    }
+  });
+
   it('carries names with dots, capitals and the full 253 characters end to end', async () => {
     const bus = await open();
     const source = `web.eu-${'x'.repeat(246)}`;
@@ -154,4 +167,8 @@ async function collect(s: Subscription, n: number, ms: number): Promise<BusDeliv
   const deadline = Date.now() + ms;
   while (out.length < n && Date.now() < deadline) out.push(...(await s.fetch(n - out.length, Math.max(1, deadline - Date.now()))));
   return out;
+}
+
+async function collectIds(s: Subscription, n: number, ms: number): Promise<string[]> {
+  return (await collect(s, n, ms)).map((d) => d.event.messageId);
 }

@@ -9,6 +9,7 @@ import {
   nanos,
   parseAckSubject,
   parsePubAck,
+  pullBody,
   pullStatus,
   replayDue,
   sourceStreamConfig,
@@ -99,6 +100,17 @@ describe('parsePubAck', () => {
     [408, '', { ok: false, noStream: false, message: 'status 408' }],
   ])('reads status %i body %j', (code, body, expected) => {
     expect(parsePubAck(code, body)).toEqual(expected);
+  });
+});
+
+describe('pullBody', () => {
+  it.each([
+    ['answers at once with what is there', 10, 0, { batch: 10, no_wait: true }],
+    ['asks for heartbeats a quarter of the wait apart', 1, 1_000, { batch: 1, expires: 1_000_000_000, idle_heartbeat: 250_000_000 }],
+    ['at most every 5 s', 5, 60_000, { batch: 5, expires: 60_000_000_000, idle_heartbeat: 5_000_000_000 }],
+    ['none for a wait too short to hear one', 1, 120, { batch: 1, expires: 120_000_000 }],
+  ])('%s', (_what, batch, waitMs, expected) => {
+    expect(pullBody(batch, waitMs)).toEqual(expected);
   });
 });
 

@@ -176,6 +176,21 @@ export function parsePubAck(statusCode: number, body: string): PubAckResult {
 }
 
 /** What a status message on a pull request's inbox means for that request. */
+/** Past its expiry, how long a pull the server has shown it holds (heartbeats) may stay unanswered. */
+export const PULL_GRACE_MS = 250;
+
+/**
+ * The body of a pull request. A waiting pull asks for idle heartbeats: nats-server 2.9 can
+ * leave an expired pull unanswered, and a heartbeat is how the client tells "the server
+ * holds the request" (end it at expiry plus PULL_GRACE_MS) from "nothing is there to
+ * answer" (the consumer is gone: fail after the request timeout).
+ */
+export function pullBody(batch: number, waitMs: number): { batch: number; no_wait?: true; expires?: number; idle_heartbeat?: number } {
+  if (waitMs <= 0) return { batch, no_wait: true };
+  const heartbeatMs = Math.min(5_000, Math.floor(waitMs / 4));
+  return heartbeatMs >= 50 ? { batch, expires: nanos(waitMs), idle_heartbeat: nanos(heartbeatMs) } : { batch, expires: nanos(waitMs) };
+}
+
 export type PullStatus = 'ignore' | 'done' | 'failed';
 
 export function pullStatus(code: number): PullStatus {
