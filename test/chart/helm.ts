@@ -43,6 +43,8 @@ export function run(cmd: string, args: string[], opts: { env?: Record<string, st
         resolvePromise({ stdout, stderr, code: err ? (typeof err.code === 'number' ? err.code : 124) : 0 });
       },
     );
+    // A command that exits without reading its input closes the pipe first: its exit status tells.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(opts.input ?? '');
   });
 }

@@ -174,6 +174,8 @@ function run(
         resolvePromise({ stdout, stderr: err?.killed ? `${stderr}\n(killed after ${opts.timeoutMs ?? 60_000} ms)` : stderr, code });
       },
     );
+    // A command that exits without reading its input closes the pipe first: its exit status tells.
+    child.stdin?.on('error', () => undefined);
     if (opts.input !== undefined) child.stdin?.end(opts.input);
     else child.stdin?.end();
   });

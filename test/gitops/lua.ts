@@ -68,6 +68,8 @@ export function runHealth(scriptPath: string, obj: Json, lua = 'lua5.4'): Promis
       const [status = '', message = '', extra = ''] = stdout.split('\0');
       resolve({ status, message, extraKeys: extra === '' ? [] : extra.split(',') });
     });
+    // lua5.4 failing before it reads the script closes the pipe first: its exit status tells.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(HARNESS(scriptPath, toLua(obj)));
   });
 }
