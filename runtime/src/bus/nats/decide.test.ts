@@ -109,6 +109,7 @@ describe('pullBody', () => {
     ['asks for heartbeats a quarter of the wait apart', 1, 1_000, { batch: 1, expires: 1_000_000_000, idle_heartbeat: 250_000_000 }],
     ['at most every 5 s', 5, 60_000, { batch: 5, expires: 60_000_000_000, idle_heartbeat: 5_000_000_000 }],
     ['none for a wait too short to hear one', 1, 120, { batch: 1, expires: 120_000_000 }],
+    ['never a wait the server would not answer', 1, 3, { batch: 1, expires: 100_000_000 }],
   ])('%s', (_what, batch, waitMs, expected) => {
     expect(pullBody(batch, waitMs)).toEqual(expected);
   });

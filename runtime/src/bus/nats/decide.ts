@@ -176,6 +176,17 @@ export function parsePubAck(statusCode: number, body: string): PubAckResult {
 }
 
 /** What a status message on a pull request's inbox means for that request. */
+/**
+ * How long a waiting pull asks the server to hold it: at least 100 ms. nats-server 2.9 never
+ * answers a pull that expires within a few milliseconds (no messages, no 408), which left
+ * reads hanging for the whole request timeout whenever a fetch's remaining wait was short.
+ */
+export function pullWaitMs(waitMs: number): number {
+  return waitMs <= 0 ? 0 : Math.max(waitMs, MIN_PULL_WAIT_MS);
+}
+
+const MIN_PULL_WAIT_MS = 100;
+
 /** Past its expiry, how long a pull the server has shown it holds (heartbeats) may stay unanswered. */
 export const PULL_GRACE_MS = 250;
 
@@ -187,6 +198,7 @@ export const PULL_GRACE_MS = 250;
  */
 export function pullBody(batch: number, waitMs: number): { batch: number; no_wait?: true; expires?: number; idle_heartbeat?: number } {
   if (waitMs <= 0) return { batch, no_wait: true };
+  waitMs = pullWaitMs(waitMs);
   const heartbeatMs = Math.min(5_000, Math.floor(waitMs / 4));
   return heartbeatMs >= 50 ? { batch, expires: nanos(waitMs), idle_heartbeat: nanos(heartbeatMs) } : { batch, expires: nanos(waitMs) };
 }

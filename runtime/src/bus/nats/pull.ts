@@ -1,6 +1,6 @@
 import { createInbox, type Msg } from '@nats-io/transport-node';
 import { BusError } from '../types.ts';
-import { PULL_GRACE_MS, pullBody, pullStatus } from './decide.ts';
+import { PULL_GRACE_MS, pullBody, pullStatus, pullWaitMs } from './decide.ts';
 import type { Link } from './link.ts';
 
 export interface PullRequest {
@@ -74,7 +74,8 @@ export function pull(link: Link, doing: string, req: PullRequest): Promise<Msg[]
       },
     });
     const unwatch = link.inbox.watch((error) => finish(error));
-    const limitMs = req.waitMs + link.requestTimeoutMs;
+    const waitMs = pullWaitMs(req.waitMs);
+    const limitMs = waitMs + link.requestTimeoutMs;
     const body = pullBody(req.batch, req.waitMs);
     const silent = (): void => finish(new BusError(`${doing}: no answer from NATS within ${Math.round(limitMs)} ms`, { kind: 'unavailable' }));
     const timer = setTimeout(silent, limitMs);
@@ -83,7 +84,7 @@ export function pull(link: Link, doing: string, req: PullRequest): Promise<Msg[]
         ? undefined
         : setTimeout(() => {
             if (heard) finish(undefined, true);
-          }, req.waitMs + PULL_GRACE_MS);
+          }, waitMs + PULL_GRACE_MS);
     if (req.signal?.aborted) return onAbort();
     req.signal?.addEventListener('abort', onAbort);
     try {
