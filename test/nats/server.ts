@@ -23,6 +23,10 @@ export interface NatsServer {
   restart(): Promise<void>;
   /** SIGKILL: no chance to flush anything. */
   kill9(): Promise<void>;
+  /** SIGSTOP: the process freezes, its sockets stay open and what clients send queues up. */
+  pause(): void;
+  /** SIGCONT after pause(). */
+  resume(): void;
   /** Kills it and removes the store. */
   close(): Promise<void>;
   /** The server's recent log lines, for failure messages. */
@@ -106,6 +110,8 @@ export async function startNatsServer(): Promise<NatsServer> {
       await start();
     },
     kill9: () => signal('SIGKILL'),
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
     async close() {
       await signal('SIGKILL');
       rmSync(storeDir, { recursive: true, force: true });

@@ -10,6 +10,8 @@ import {
   parseAckSubject,
   parsePubAck,
   pullBody,
+  pullDeadline,
+  pullPlan,
   pullStatus,
   replayDue,
   sourceStreamConfig,
@@ -112,6 +114,39 @@ describe('pullBody', () => {
     ['never a wait the server would not answer', 1, 3, { batch: 1, expires: 100_000_000 }],
   ])('%s', (_what, batch, waitMs, expected) => {
     expect(pullBody(batch, waitMs)).toEqual(expected);
+  });
+});
+
+describe('pullPlan', () => {
+  it.each([
+    ['no_wait: the server answers at once, so the grace after the last message', 10, 0, { limitMs: 250, quietMs: Number.POSITIVE_INFINITY }],
+    ['a wait long enough for heartbeats: two missed end it', 1, 1_000, { limitMs: 1_250, quietMs: 750 }],
+    ['short wait: expiry plus the grace, no heartbeats to miss', 1, 120, { limitMs: 370, quietMs: Number.POSITIVE_INFINITY }],
+    ['a wait below the minimum counts as the minimum', 1, 3, { limitMs: 350, quietMs: Number.POSITIVE_INFINITY }],
+    ['long wait: two missed heartbeats end it early', 5, 60_000, { limitMs: 60_250, quietMs: 10_250 }],
+  ])('%s', (_what, batch, waitMs, expected) => {
+    const plan = pullPlan(batch, waitMs);
+    expect({ limitMs: plan.limitMs, quietMs: plan.quietMs }).toEqual(expected);
+    expect(plan.body).toEqual(pullBody(batch, waitMs));
+  });
+});
+
+describe('pullDeadline', () => {
+  const noWait = pullPlan(10, 0);
+  const short = pullPlan(1, 150);
+  const beating = pullPlan(1, 1_000);
+  const long = pullPlan(1, 60_000);
+  it.each([
+    ['no_wait, nothing heard: the grace after sending', noWait, 1_000, 1_000, 1_000, 1_250],
+    ['no_wait, messages flowing: the grace after the last', noWait, 1_000, 1_900, 1_900, 2_150],
+    ['waiting, nothing heard: expiry plus grace', short, 1_000, 1_000, 1_000, 1_400],
+    ['waiting, messages still flowing past the expiry: the grace after the last', short, 1_000, 1_400, 1_400, 1_650],
+    ['heartbeats heard: still no later than expiry plus grace', beating, 0, 900, 0, 1_250],
+    ['no heartbeat heard: two of them plus grace after sending', beating, 0, 0, 0, 750],
+    ['long wait, heartbeats stopped: two of them plus grace after the last', long, 0, 20_000, 0, 30_250],
+    ['long wait, nothing at all: two heartbeats plus grace after sending', long, 0, 0, 0, 10_250],
+  ])('%s', (_what, plan, sentAt, heardAt, lastMsgAt, expected) => {
+    expect(pullDeadline(plan, sentAt, heardAt, lastMsgAt)).toBe(expected);
   });
 });
 

@@ -175,7 +175,6 @@ export function parsePubAck(statusCode: number, body: string): PubAckResult {
   }
 }
 
-/** What a status message on a pull request's inbox means for that request. */
 /**
  * How long a waiting pull asks the server to hold it: at least 100 ms. nats-server 2.9 never
  * answers a pull that expires within a few milliseconds (no messages, no 408), which left
@@ -187,22 +186,61 @@ export function pullWaitMs(waitMs: number): number {
 
 const MIN_PULL_WAIT_MS = 100;
 
-/** Past its expiry, how long a pull the server has shown it holds (heartbeats) may stay unanswered. */
+/**
+ * How long a pull may stay silent past where the server should have spoken (its expiry,
+ * or at once for no_wait) before the client ends it itself. nats-server leaves some pulls
+ * unanswered: before 2.9.15 an expired one it reaches while a message is ready (no 408),
+ * and a no_wait pull that reaches max_ack_pending (no 408 ever). What a late server still
+ * sends such a pull is handed back at once (NAK), so ending early costs little.
+ */
 export const PULL_GRACE_MS = 250;
 
+export interface PullBody {
+  batch: number;
+  no_wait?: true;
+  expires?: number;
+  idle_heartbeat?: number;
+}
+
 /**
- * The body of a pull request. A waiting pull asks for idle heartbeats: nats-server 2.9 can
- * leave an expired pull unanswered, and a heartbeat is how the client tells "the server
- * holds the request" (end it at expiry plus PULL_GRACE_MS) from "nothing is there to
- * answer" (the consumer is gone: fail after the request timeout).
+ * The body of a pull request. A waiting pull asks for idle heartbeats when it waits long
+ * enough to hear one, so a request the server forgot is noticed before its expiry.
  */
-export function pullBody(batch: number, waitMs: number): { batch: number; no_wait?: true; expires?: number; idle_heartbeat?: number } {
+export function pullBody(batch: number, waitMs: number): PullBody {
   if (waitMs <= 0) return { batch, no_wait: true };
   waitMs = pullWaitMs(waitMs);
   const heartbeatMs = Math.min(5_000, Math.floor(waitMs / 4));
   return heartbeatMs >= 50 ? { batch, expires: nanos(waitMs), idle_heartbeat: nanos(heartbeatMs) } : { batch, expires: nanos(waitMs) };
 }
 
+export interface PullPlan {
+  body: PullBody;
+  /** After sending: by then the server has ended the request on its own, grace included. */
+  limitMs: number;
+  /** After the last message or heartbeat: silence this long means the request is gone. */
+  quietMs: number;
+  graceMs: number;
+}
+
+/** The pull request to send and how long the client waits on it. */
+export function pullPlan(batch: number, waitMs: number, graceMs: number = PULL_GRACE_MS): PullPlan {
+  const body = pullBody(batch, waitMs);
+  const expiresMs = (body.expires ?? 0) / 1_000_000;
+  const heartbeatMs = (body.idle_heartbeat ?? 0) / 1_000_000;
+  return { body, limitMs: expiresMs + graceMs, quietMs: heartbeatMs > 0 ? 2 * heartbeatMs + graceMs : Number.POSITIVE_INFINITY, graceMs };
+}
+
+/**
+ * When the client ends a pull the server has not ended, on the clock of `sentAt`,
+ * `heardAt` (last message or heartbeat) and `lastMsgAt`. Messages still flowing keep it
+ * open past the limit; heartbeats only show the request is held, up to the limit.
+ */
+export function pullDeadline(plan: PullPlan, sentAt: number, heardAt: number, lastMsgAt: number): number {
+  const end = Math.max(sentAt + plan.limitMs, lastMsgAt + plan.graceMs);
+  return Math.min(end, heardAt + plan.quietMs);
+}
+
+/** What a status message on a pull request's inbox means for that request. */
 export type PullStatus = 'ignore' | 'done' | 'failed';
 
 export function pullStatus(code: number): PullStatus {

@@ -1,4 +1,5 @@
 import type { Msg } from '@nats-io/transport-node';
+import { BusError } from '../types.ts';
 import { nanos, parseAckSubject, tailStart, type AckInfo } from './decide.ts';
 import { orMissing, type Link } from './link.ts';
 import { pull } from './pull.ts';
@@ -51,7 +52,10 @@ export class StreamReader {
   /** The next messages (up to CHUNK) of those pending when the reader was made; [] at the end. */
   async next(): Promise<StoredMsg[]> {
     if (this.#left <= 0) return [];
-    const msgs = await pull(this.#link, this.#doing, { stream: this.#stream, consumer: this.#name, batch: Math.min(CHUNK, this.#left), waitMs: 0 });
+    const graceMs = this.#link.requestTimeoutMs;
+    const { msgs, silent } = await pull(this.#link, this.#doing, { stream: this.#stream, consumer: this.#name, batch: Math.min(CHUNK, this.#left), waitMs: 0, graceMs });
+    // No max_ack_pending without acks: silence means the reader's consumer is gone.
+    if (silent) throw new BusError(`${this.#doing}: no answer from NATS within ${graceMs} ms`, { kind: 'unavailable' });
     this.#left = msgs.length === 0 ? 0 : this.#left - msgs.length;
     const out: StoredMsg[] = [];
     for (const msg of msgs) {

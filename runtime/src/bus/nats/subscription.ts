@@ -105,8 +105,17 @@ export class NatsSubscription implements Subscription {
     }
   }
 
-  #pull(consumer: string, batch: number, waitMs: number): Promise<Msg[]> {
-    return pull(this.#host.link, this.#doing('reading'), { stream: this.#key.stream, consumer, batch, waitMs, signal: this.#abort.signal });
+  /**
+   * One pull. A silent one reads as empty (the server forgot the request; the next pull
+   * asks again), unless it waited on the event consumer and that consumer is gone.
+   */
+  async #pull(consumer: string, batch: number, waitMs: number): Promise<Msg[]> {
+    const r = await pull(this.#host.link, this.#doing('reading'), { stream: this.#key.stream, consumer, batch, waitMs, signal: this.#abort.signal });
+    if (r.silent && waitMs > 0 && consumer === this.#key.consumer && !this.#stopped) {
+      // No answer to this either: the server is unresponsive, and that is the error.
+      if (!(await this.#host.consumerExists(this.#key.stream, consumer))) throw new BusError(`${this.#doing('reading')}: its consumer was deleted (subscribe again)`, { kind: 'unavailable' });
+    }
+    return r.msgs;
   }
 
   #deliveries(msgs: Msg[]): BusDelivery[] {
