@@ -1,5 +1,8 @@
 import { dirname, isAbsolute, join } from 'node:path';
-import { parse } from 'yaml';
+import { createRequire } from 'node:module';
+
+/** The YAML parser, loaded only to read a kubeconfig file: in-cluster configuration needs none. */
+const parseYaml = (text: string): unknown => (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text);
 
 /** A certificate or key: inline bytes (the `-data` forms) or a file read when connecting. */
 export type Material = { data: Buffer } | { file: string };
@@ -57,7 +60,7 @@ export function mergeKubeconfigs(files: readonly KubeconfigFile[]): Merged {
   for (const file of files) {
     let doc: unknown;
     try {
-      doc = parse(file.text);
+      doc = parseYaml(file.text);
     } catch (err) {
       throw new KubeconfigError(`reading kubeconfig ${file.path}: not valid YAML: ${(err as Error).message}`, { cause: err });
     }

@@ -1,4 +1,4 @@
-import { CONFIG_PATH, SECRETS_DIR } from '../cluster/rendered.ts';
+import { CONFIG_PATH, SECRETS_DIR } from '../cluster/paths.ts';
 import { startDeliverProcess } from '../cluster/deliver.ts';
 import { jsonLog } from '../cluster/process.ts';
 import { durationOption, portOption, requiredOption, untilSignal, UsageError } from '../cluster/signals.ts';
@@ -6,7 +6,6 @@ import type { Command } from './commands.ts';
 
 export const deliverCommand: Command = {
   name: 'deliver',
-  summary: 'deliver events from the bus to the Destinations of a rendered config (a cluster delivery pod)',
   options: {
     config: { type: 'string', default: CONFIG_PATH },
     'secrets-dir': { type: 'string', default: SECRETS_DIR },

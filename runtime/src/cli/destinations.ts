@@ -23,7 +23,6 @@ Examples:
 
 export const destinationsCommand: Command = {
   name: 'destinations',
-  summary: 'list destination types with their settings and default mappings',
   options: {
     type: { type: 'string', short: 't' },
     output: { type: 'string', short: 'o', default: 'text' },

@@ -1,4 +1,4 @@
-import { CONFIG_PATH, SECRETS_DIR } from '../cluster/rendered.ts';
+import { CONFIG_PATH, SECRETS_DIR } from '../cluster/paths.ts';
 import { startIngestProcess } from '../cluster/ingest.ts';
 import { jsonLog } from '../cluster/process.ts';
 import { durationOption, portOption, requiredOption, untilSignal, UsageError } from '../cluster/signals.ts';
@@ -6,7 +6,6 @@ import type { Command } from './commands.ts';
 
 export const ingestCommand: Command = {
   name: 'ingest',
-  summary: 'serve the Segment API for the Sources of a rendered config (a cluster ingest pod)',
   options: {
     config: { type: 'string', default: CONFIG_PATH },
     'secrets-dir': { type: 'string', default: SECRETS_DIR },

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { COMMANDS, type Command } from './commands.ts';
+import { COMMANDS } from './commands.ts';
 
 const GLOBAL_HELP = `sluice — a customer data pipeline that speaks Segment's HTTP Tracking API
 
@@ -26,11 +26,12 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write('sluice 0.1.0\n');
     return 0;
   }
-  const command: Command | undefined = COMMANDS[name];
-  if (!command) {
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!entry) {
     process.stderr.write(`sluice: unknown command "${name}"\n\n${GLOBAL_HELP}`);
     return 2;
   }
+  const command = await entry.load();
   let parsed;
   try {
     parsed = parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: false, strict: true } satisfies ParseArgsConfig);

@@ -8,7 +8,6 @@ const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
 export const operatorCommand: Command = {
   name: 'operator',
-  summary: 'run the Kubernetes operator: Sources, Destinations and TrackingPlans into ingest and delivery pods',
   options: {
     kubeconfig: { type: 'string' },
     namespace: { type: 'string' },

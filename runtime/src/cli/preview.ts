@@ -78,7 +78,6 @@ const processIo: PreviewIo = {
 
 export const previewCommand: Command = {
   name: 'preview',
-  summary: 'show what a destination would send for events: each step, the mapping, the HTTP requests',
   options: {
     file: { type: 'string', short: 'f', multiple: true },
     event: { type: 'string', short: 'e', multiple: true },

@@ -11,7 +11,6 @@ import { writePlanWarnings } from './validate.ts';
 
 export const runCommand: Command = {
   name: 'run',
-  summary: 'run sources, plans and destinations in one process on the embedded bus',
   options: {
     file: { type: 'string', short: 'f', multiple: true },
     port: { type: 'string', short: 'p', default: '8080' },

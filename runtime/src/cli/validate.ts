@@ -4,7 +4,6 @@ import type { Command } from './commands.ts';
 
 export const validateCommand: Command = {
   name: 'validate',
-  summary: 'check manifests the way the cluster and `sluice run` would, for CI',
   options: { file: { type: 'string', short: 'f', multiple: true } },
   help: `Usage: sluice validate -f <file|dir> [-f …]
 

@@ -1,5 +1,3 @@
-import { openEmbeddedBus } from '../bus/embedded.ts';
-import { openNatsBus } from '../bus/nats/index.ts';
 import type { Bus, BusLogger } from '../bus/types.ts';
 
 /** Where a runtime process finds the bus, from its `--bus` URL. */
@@ -44,11 +42,16 @@ export function parseBusUrl(url: string): BusTarget {
 
 /**
  * `namespace` (NATS only): the resources' namespace, part of every bus name so a shared NATS
- * keeps namespaces apart; the embedded bus belongs to one process and needs none.
+ * keeps namespaces apart; the embedded bus belongs to one process and needs none. Only the
+ * engine the URL names is loaded.
  */
 export async function openBus(url: string, opts: { name?: string; log?: BusLogger; namespace?: string } = {}): Promise<Bus> {
   const target = parseBusUrl(url);
-  if (target.engine === 'embedded') return openEmbeddedBus({ path: target.path, ...(opts.log ? { log: opts.log } : {}) });
+  if (target.engine === 'embedded') {
+    const { openEmbeddedBus } = await import('../bus/embedded.ts');
+    return openEmbeddedBus({ path: target.path, ...(opts.log ? { log: opts.log } : {}) });
+  }
+  const { openNatsBus } = await import('../bus/nats/index.ts');
   return openNatsBus({
     servers: target.servers,
     ...(opts.name ? { name: opts.name } : {}),

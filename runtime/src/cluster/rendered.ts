@@ -10,13 +10,7 @@ import { canonicalJson } from '../plan/digest.ts';
  * those reach the pod as files, `<secrets dir>/<secret>/<key>` (resolveRendered).
  */
 export const RENDERED_VERSION = 1;
-/** The ConfigMap key, and the file name under CONFIG_DIR. */
-export const CONFIG_KEY = 'config.json';
-export const CONFIG_DIR = '/etc/sluice/config';
-export const CONFIG_PATH = `${CONFIG_DIR}/${CONFIG_KEY}`;
-export const SECRETS_DIR = '/etc/sluice/secrets';
-/** Pod template annotation: changes whenever the config or a referenced Secret changes, rolling the pods. */
-export const CONFIG_DIGEST_ANNOTATION = 'sluice.dev/config-digest';
+export { CONFIG_DIGEST_ANNOTATION, CONFIG_DIR, CONFIG_KEY, CONFIG_PATH, SECRETS_DIR } from './paths.ts';
 
 const SecretKeyRef = Type.Object({ secret: Type.String({ minLength: 1, maxLength: 253 }), key: Type.String({ minLength: 1, maxLength: 253 }) });
 export type SecretKeyRef = Static<typeof SecretKeyRef>;

@@ -1,4 +1,4 @@
-import { CONFIG_DIGEST_ANNOTATION, CONFIG_DIR, CONFIG_KEY, CONFIG_PATH, SECRETS_DIR } from '../../../../runtime/src/cluster/rendered.ts';
+import { CONFIG_DIGEST_ANNOTATION, CONFIG_DIR, CONFIG_KEY, CONFIG_PATH, SECRETS_DIR } from '../../../../runtime/src/cluster/paths.ts';
 import type { ConfigMap, Container, Deployment, KubeObject, OwnerReference, PodSpec } from '../../kube/index.ts';
 import { childName, recommendedLabels, selectorLabels, type Component } from './labels.ts';
 

@@ -1,5 +1,6 @@
-import ivm from 'isolated-vm';
+import type ivm from 'isolated-vm';
 import { sourcePosition } from './decide.ts';
+import { isolatedVm } from './ivm.ts';
 import { FILENAME } from './isolate.ts';
 import { FUNCTION_DEFAULTS, type SourceCheck } from './types.ts';
 
@@ -16,7 +17,7 @@ let checker: ivm.Isolate | undefined;
 export function checkFunctionSource(source: string): SourceCheck {
   const problem = sizeProblem(source);
   if (problem) return { ok: false, error: { message: problem } };
-  if (!checker || checker.isDisposed) checker = new ivm.Isolate({ memoryLimit: 32 });
+  if (!checker || checker.isDisposed) checker = new (isolatedVm().Isolate)({ memoryLimit: 32 });
   try {
     checker.compileScriptSync(source, { filename: FILENAME }).release();
   } catch (err) {

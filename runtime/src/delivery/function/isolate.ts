@@ -1,5 +1,6 @@
-import ivm from 'isolated-vm';
+import type ivm from 'isolated-vm';
 import { sourcePosition } from './decide.ts';
+import { isolatedVm } from './ivm.ts';
 import { installSandbox, type Driver, type SandboxLimits } from './sandbox.ts';
 import { makeSha256 } from './sha256.ts';
 import { FunctionCompileError } from './types.ts';
@@ -49,7 +50,7 @@ export class Sandbox {
 
   /** Throws FunctionCompileError when the user's code is at fault. */
   static create(spec: SandboxSpec): Sandbox {
-    const isolate = new ivm.Isolate({ memoryLimit: spec.memoryLimitMb });
+    const isolate = new (isolatedVm().Isolate)({ memoryLimit: spec.memoryLimitMb });
     try {
       const context = isolate.createContextSync();
       const boot = compile(isolate, BOOTSTRAP, BOOTSTRAP_FILENAME, 'bootstrap');

@@ -1,5 +1,14 @@
-import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { createRequire } from 'node:module';
+import type { CountryCode } from 'libphonenumber-js/max';
 import { describeValue, NoValue, type LibraryFunction } from './args.ts';
+
+type Phone = typeof import('libphonenumber-js/max');
+let phoneLib: Phone | undefined;
+/**
+ * libphonenumber's metadata is large (~15 MB resident): it is loaded on the first e164() call,
+ * so processes that only compile or check mappings (the operator, validate) never load it.
+ */
+const phoneLibrary = (): Phone => (phoneLib ??= createRequire(import.meta.url)('libphonenumber-js/max') as Phone);
 
 export const PHONE_FUNCTIONS: LibraryFunction[] = [
   {
@@ -29,7 +38,7 @@ export function e164(phone: unknown, region: unknown): string {
   const key = `${country ?? ''}\u0000${text}`;
   let result = cache.get(key);
   if (result === undefined) {
-    const parsed = parsePhoneNumberFromString(text, country === undefined ? undefined : { defaultCountry: country });
+    const parsed = phoneLibrary().parsePhoneNumberFromString(text, country === undefined ? undefined : { defaultCountry: country });
     result = parsed?.isValid() ? parsed.number : null;
     if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
     cache.set(key, result);
@@ -47,7 +56,7 @@ function regionOf(region: unknown): CountryCode | undefined {
   const known = regions.get(region);
   if (known) return known;
   const code = region.toUpperCase();
-  if (!isSupportedCountry(code)) throw new NoValue('e164', `unknown region "${region}"; use an ISO 3166 code such as "US" or "GB"`);
+  if (!phoneLibrary().isSupportedCountry(code)) throw new NoValue('e164', `unknown region "${region}"; use an ISO 3166 code such as "US" or "GB"`);
   if (regions.size < 512) regions.set(region, code);
   return code;
 }

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import type { DestinationContext, DestinationType } from '../../types.ts';
 import { connectionConfig } from './connection.ts';
 import { Warehouse } from './writer.ts';
@@ -41,7 +42,9 @@ export const postgres: DestinationType<PostgresSettings> = {
   create(ctx: DestinationContext<PostgresSettings>) {
     const config = connectionConfig(ctx.credentials, { timeoutMs: ctx.timeoutMs, maxConnections: ctx.settings.maxConnections ?? 4, name: ctx.name });
     const secrets = Object.values(ctx.credentials).filter((s) => s.length > 0);
-    const pool = new pg.Pool(config);
+    // Required here, not imported: only processes that deliver to PostgreSQL load the driver.
+    const { Pool } = createRequire(import.meta.url)('pg') as typeof pg;
+    const pool = new Pool(config);
     // An idle connection the server dropped surfaces here; the next query opens a new one.
     pool.on('error', () => undefined);
     const warehouse = new Warehouse({ pool, schema: ctx.settings.schema ?? 'sluice', secrets, ddlTimeoutMs: ctx.settings.ddlTimeout ?? 300_000 });

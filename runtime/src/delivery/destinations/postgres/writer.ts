@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { isObject } from '../../../event.ts';
 import { asDeliveryError } from '../../http.ts';
 import { redact } from '../../redact.ts';
