@@ -5,14 +5,20 @@
 // the operator issued (its own client metrics), and its peak RSS (VmHWM). Prints a table and
 // one JSON line; never fails on speed.
 //
-//   node test/bench/operator.bench.ts [--sources 1000] [--destinations 1000] [--plans 20] [--workers 4] [--semi-space 8]
+// The operator runs as the image runs it: with the chart's node flags and a compile cache
+// filled beforehand (the Dockerfile fills the image's at build time); --cold starts it
+// without one, stripping TypeScript at start as a checkout does.
+//
+//   node test/bench/operator.bench.ts [--sources 1000] [--destinations 1000] [--plans 20] [--workers 4] [--cold]
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { cpus, homedir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Destination, Source, TrackingPlan } from '../../operator/src/api/index.ts';
 import { KubeClient, loadClusterConfig, Resources, type KubeObject, type ResourceClient, type Secret } from '../../operator/src/kube/index.ts';
 import { startControlPlane, type ControlPlane } from '../controlplane/index.ts';
+import { operatorNodeFlags } from '../docker/dockerfile.ts';
 import { apiWrites, metricSum, REPO_ROOT, spawnOperator, type OperatorProcess } from '../operator/env.ts';
 import { sleep } from '../support/wait.ts';
 import { formatTable, meets, type Row } from './stats.ts';
@@ -37,7 +43,7 @@ const { values: args } = parseArgs({
     destinations: { type: 'string', default: '1000' },
     plans: { type: 'string', default: '20' },
     workers: { type: 'string', default: '4' },
-    'semi-space': { type: 'string', default: '8' },
+    cold: { type: 'boolean', default: false },
   },
 });
 const count = (name: keyof typeof args, max: number): number => {
@@ -49,8 +55,17 @@ const SOURCES = count('sources', 10_000);
 const DESTINATIONS = count('destinations', 10_000);
 const PLANS = Math.min(count('plans', 1_000), SOURCES);
 const WORKERS = count('workers', 64);
-/** V8's young-generation semi-space for the operator (MB), as the chart runs it; 0 for Node's default. */
-const SEMI_SPACE_MB = args['semi-space'] === '0' ? 0 : count('semi-space', 64);
+/** The chart's operator command: node <flags> runtime/src/cli/main.ts. */
+const NODE_FLAGS = operatorNodeFlags(REPO_ROOT);
+const COMPILE_CACHE = args.cold ? undefined : join(process.env.SLUICE_CACHE ?? join(homedir(), '.cache/sluice'), 'node-compile-cache');
+
+/** Fills the compile cache as the image build does: the operator command loaded with the same flags, then --help. */
+function fillCompileCache(dir: string): void {
+  execFileSync(process.execPath, [...NODE_FLAGS, join(REPO_ROOT, 'runtime/src/cli/main.ts'), 'operator', '--help'], {
+    env: { ...process.env, NODE_COMPILE_CACHE: dir },
+    stdio: 'ignore',
+  });
+}
 
 const plan = (i: number): TrackingPlan => ({
   apiVersion: 'sluice.dev/v1alpha1',
@@ -282,7 +297,9 @@ async function main(): Promise<void> {
   // Other work on the machine skews every figure; the load average at the start says how much.
   const loadAtStart = loadavg()[0] ?? 0;
   log(`load average before the run: ${loadAtStart.toFixed(2)}`);
-  log(`kube-controller-manager ${KCM_ARGS.join(' ')}, service range ${SERVICE_CIDR}; operator --max-semi-space-size=${SEMI_SPACE_MB || "(Node's default)"}`);
+  log(`kube-controller-manager ${KCM_ARGS.join(' ')}, service range ${SERVICE_CIDR}`);
+  log(`operator: node ${NODE_FLAGS.join(' ')} (the chart's command), ${COMPILE_CACHE ? `compile cache ${COMPILE_CACHE} (as in the image)` : 'no compile cache (--cold)'}`);
+  if (COMPILE_CACHE) fillCompileCache(COMPILE_CACHE);
   const env = await startEnv();
   let op: OperatorProcess | undefined;
   // Ctrl-C: the operator and the control plane go too.
@@ -295,9 +312,10 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void interrupted());
   try {
     const ns = 'bench';
-    // Read by the operator's node only: the control plane and kubectl are not Node.
-    if (SEMI_SPACE_MB > 0) process.env.NODE_OPTIONS = [process.env.NODE_OPTIONS, `--max-semi-space-size=${SEMI_SPACE_MB}`].filter(Boolean).join(' ');
-    op = await spawnOperator(env.cp.kubeconfig, 'bench-operator', ['--leader-elect=false', `--workers=${WORKERS}`, '--log-level=warn']);
+    op = await spawnOperator(env.cp.kubeconfig, 'bench-operator', ['--leader-elect=false', `--workers=${WORKERS}`, '--log-level=warn'], {
+      nodeArgs: NODE_FLAGS,
+      ...(COMPILE_CACHE ? { env: { NODE_COMPILE_CACHE: COMPILE_CACHE } } : {}),
+    });
     const idleRssMb = memoryMb(op.child.pid ?? 0)?.rss ?? NaN;
     const r = await measure(op, env, ns);
     const complete = r.sourcesReady === SOURCES && r.destinationsReady === DESTINATIONS;
@@ -336,7 +354,8 @@ async function main(): Promise<void> {
         destinations: DESTINATIONS,
         plans: PLANS,
         workers: WORKERS,
-        semiSpaceMb: SEMI_SPACE_MB,
+        nodeFlags: NODE_FLAGS,
+        compileCache: COMPILE_CACHE !== undefined,
         kubeControllerManagerArgs: KCM_ARGS,
         cpus: cpu.length,
         loadAverage: round(loadAtStart),

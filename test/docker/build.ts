@@ -1,9 +1,9 @@
 // Runs a Dockerfile's build steps for real, without a container engine: each stage's
-// filesystem is a directory, WORKDIR/COPY/RUN/ENV act on it, the base image is the Node 24
-// running the tests. Only the instructions the project's Dockerfile uses are known; anything
+// filesystem is a directory, WORKDIR/COPY/RUN/ENV act on it (RUN after USER as that uid when
+// the tests run as root), the base image is the Node 24 running the tests. Only the instructions the project's Dockerfile uses are known; anything
 // else fails, so a new instruction gets a deliberate translation here.
 import { execFile } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, posix, relative } from 'node:path';
 import { compileDockerignore, parseDockerfile, parseEnv, stages, type Stage } from './dockerfile.ts';
 
@@ -29,12 +29,39 @@ export interface BuildOptions {
   log?: (line: string) => void;
 }
 
-function sh(command: string, cwd: string, env: Record<string, string>): Promise<{ code: number; output: string }> {
+function sh(command: string, cwd: string, env: Record<string, string>, ids?: { uid: number; gid: number }): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    execFile('/bin/sh', ['-c', command], { cwd, env, timeout: 300_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+    execFile('/bin/sh', ['-c', command], { cwd, env, timeout: 300_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8', ...ids }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, output: `${stdout}${stderr}` });
     });
   });
+}
+
+/**
+ * The image's environment as seen from outside it: a value that is an absolute path (HOME=/tmp,
+ * NODE_COMPILE_CACHE=/app/...) names a place in the image, so it moves under `root`.
+ */
+export function hostEnv(root: string, env: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.startsWith('/') ? join(root, v) : v]));
+}
+
+/** A numeric `USER uid[:gid]`; names would need the image's /etc/passwd, which this has not. */
+function numericUser(user: string, line: number): { uid: number; gid: number } {
+  const m = /^(\d+)(?::(\d+))?$/.exec(user);
+  if (!m) throw new Error(`Dockerfile line ${line}: USER ${user}: only numeric uid[:gid] is translated by test/docker/build.ts`);
+  return { uid: Number(m[1]), gid: Number(m[2] ?? m[1]) };
+}
+
+/**
+ * Without root a RUN cannot change user or ownership: steps after USER run as the test's own
+ * user (who then owns every file, as the image's user would own what it was given), and
+ * chown is a no-op in front of the real one on PATH.
+ */
+function noChownShim(into: string): string {
+  const dir = join(into, 'no-chown');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'chown'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+  return dir;
 }
 
 /** Every file under `dir` (relative to `base`), skipping what `skip` says, never following links. */
@@ -52,6 +79,8 @@ function walk(base: string, dir: string, skip: (rel: string) => boolean, out: st
   }
   return out;
 }
+
+const asRoot = process.getuid?.() === 0;
 
 export async function build(opts: BuildOptions): Promise<Built> {
   const dockerfile = readFileSync(opts.dockerfile ?? join(opts.context, 'Dockerfile'), 'utf8');
@@ -85,6 +114,7 @@ export async function build(opts: BuildOptions): Promise<Built> {
           break;
         case 'USER':
           user = ins.args[0];
+          if (user !== undefined) numericUser(user, ins.line);
           break;
         case 'ENTRYPOINT':
           entrypoint = ins.args;
@@ -126,7 +156,11 @@ export async function build(opts: BuildOptions): Promise<Built> {
           if (ins.shell.startsWith('[')) throw new Error(`Dockerfile line ${ins.line}: exec-form RUN is not translated here`);
           const cwd = join(root, workdir);
           opts.log?.(`RUN ${ins.shell} (in ${cwd})`);
-          const r = await sh(ins.shell, cwd, { ...(process.env as Record<string, string>), ...env, ...opts.runEnv });
+          const runEnv: Record<string, string> = { ...(process.env as Record<string, string>), ...hostEnv(root, env), ...opts.runEnv };
+          let ids: { uid: number; gid: number } | undefined;
+          if (user !== undefined && asRoot) ids = numericUser(user, ins.line);
+          if (!asRoot) runEnv.PATH = `${noChownShim(opts.into)}:${runEnv.PATH ?? ''}`;
+          const r = await sh(ins.shell, cwd, runEnv, ids);
           if (r.code !== 0) throw new Error(`Dockerfile line ${ins.line}: RUN ${ins.shell} exited ${r.code}:\n${r.output.slice(-4000)}`);
           break;
         }

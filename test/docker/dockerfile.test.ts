@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build, type Built } from './build.ts';
-import { compileDockerignore, parseDockerfile, parseEnv, stages } from './dockerfile.ts';
+import { build, hostEnv, type Built } from './build.ts';
+import { compileDockerignore, operatorNodeFlags, parseDockerfile, parseEnv, stages } from './dockerfile.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const dockerfileText = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
@@ -21,6 +21,8 @@ interface Ran {
   stdout: string;
   stderr: string;
 }
+
+const chartOperatorFlags = () => operatorNodeFlags(repoRoot);
 
 describe('Dockerfile', () => {
   const all = stages(parseDockerfile(dockerfileText));
@@ -41,6 +43,17 @@ describe('Dockerfile', () => {
   it('copies only runtime/, operator/, crds/ and package*.json from the context', () => {
     const sources = all.flatMap((s) => s.instructions).filter((i) => i.keyword === 'COPY' && i.flags.from === undefined).flatMap((i) => i.args.slice(0, -1));
     expect([...new Set(sources)].sort()).toEqual(['crds/', 'operator/', 'package-lock.json', 'package.json', 'runtime/']);
+  });
+
+  it("fills the compile cache with the chart operator's node flags, as uid 65532", () => {
+    const runs = ins('RUN').map((i) => i.shell);
+    const warm = runs.find((r) => r.includes('operator --help'));
+    expect(warm).toContain(['node', ...chartOperatorFlags(), 'runtime/src/cli/main.ts', 'operator', '--help'].join(' '));
+    expect(warm).toMatch(/node runtime\/src\/cli\/main\.ts ingest --help/);
+    expect(warm).toMatch(/node runtime\/src\/cli\/main\.ts deliver --help/);
+    const order = final?.instructions.map((i) => (i.keyword === 'RUN' && i.shell === warm ? 'WARM' : i.keyword)) ?? [];
+    expect(order.indexOf('USER')).toBeLessThan(order.indexOf('WARM'));
+    expect(parseEnv(ins('ENV')[0]!).NODE_COMPILE_CACHE).toBe('/app/.node-compile-cache');
   });
 
   it('installs production dependencies only', () => {
@@ -88,7 +101,7 @@ describe('the image build steps, run for real', () => {
   /** Runs a command in the image tree like the container would: workdir, ENV, uid 65532. */
   const inImage = (args: string[], timeoutMs = 60_000): Promise<Ran> =>
     new Promise((resolvePromise) => {
-      const env = { ...image.env, PATH: `${dirname(nodeBin)}:/usr/bin:/bin`, HOME: join(image.root, image.env.HOME ?? '/tmp') };
+      const env = { ...hostEnv(image.root, image.env), PATH: `${dirname(nodeBin)}:/usr/bin:/bin` };
       execFile(
         nodeBin,
         args,
@@ -99,19 +112,25 @@ describe('the image build steps, run for real', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sluice-docker-'));
+    chmodSync(dir, 0o755);
+    // The image's own node: the test's Node 24, copied where uid 65532 can run it (RUN steps
+    // after USER run as that uid too).
+    nodeBin = join(dir, 'bin', 'node');
+    mkdirSync(dirname(nodeBin));
+    copyFileSync(process.execPath, nodeBin);
+    chmodSync(nodeBin, 0o755);
     image = await build({
       context: repoRoot,
       into: join(dir, 'fs'),
       // Use the npm cache when it has the packages; the registry only for what is missing.
       // Native modules (isolated-vm) build against the running Node's headers, as the image's would.
-      runEnv: { npm_config_prefer_offline: 'true', npm_config_update_notifier: 'false', npm_config_nodedir: dirname(dirname(process.execPath)) },
+      runEnv: {
+        PATH: `${dirname(nodeBin)}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+        npm_config_prefer_offline: 'true',
+        npm_config_update_notifier: 'false',
+        npm_config_nodedir: dirname(dirname(process.execPath)),
+      },
     });
-    // The image's own node: the test's Node 24, copied where uid 65532 can run it.
-    nodeBin = join(dir, 'bin', 'node');
-    mkdirSync(dirname(nodeBin));
-    copyFileSync(process.execPath, nodeBin);
-    chmodSync(nodeBin, 0o755);
-    chmodSync(dir, 0o755);
     if (!asRoot) {
       // Without root the process cannot change user: make the tree read-only instead.
       execFile('chmod', ['-R', 'a-w', join(image.root, image.workdir)], () => {});
@@ -148,6 +167,26 @@ describe('the image build steps, run for real', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(output);
     expect(r.code).toBe(0);
+  });
+
+  // Flags are part of the compile cache's key: the operator must start with the flags the
+  // cache was filled with, and ingest and delivery pods with none (the entry point).
+  it.each([
+    ['operator', chartOperatorFlags()],
+    ['ingest', []],
+    ['deliver', []],
+  ])('%s starts from the compile cache the build filled, without the TypeScript stripper', async (command, flags) => {
+    const script = `
+      const { COMMANDS } = await import('./runtime/src/cli/commands.ts');
+      await COMMANDS[${JSON.stringify(command)}].load();
+      process.stdout.write(JSON.stringify(process.moduleLoadList.filter((m) => m.includes('amaro'))));`;
+    const r = await inImage([...flags, '--input-type=module', '-e', script]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([]);
+    // The check can fail: with another flag set there is no cache, and the stripper loads.
+    const cold = await inImage([...flags, '--stack-size=2000', '--input-type=module', '-e', script]);
+    expect(JSON.parse(cold.stdout)).toEqual(['NativeModule internal/deps/amaro/dist/index']);
   });
 
   it('every shipped module loads with production dependencies only', async () => {

@@ -1,6 +1,8 @@
 // A small reader of the project's Dockerfile and .dockerignore, enough to run the build steps
 // without a container engine: instructions with flags, stages, and Docker's ignore rules
 // (last matching pattern wins; a pattern matching a parent directory matches its files).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 export interface Instruction {
   keyword: string;
@@ -141,4 +143,17 @@ export function compileDockerignore(text: string): (path: string) => boolean {
     }
     return ignored;
   };
+}
+
+/**
+ * The node flags of the chart's operator container, `command: ["node", <flags>, "runtime/src/cli/main.ts"]`:
+ * the image's compile cache is filled with them and the operator benchmark runs with them.
+ */
+export function operatorNodeFlags(repoRoot: string): string[] {
+  const template = readFileSync(join(repoRoot, 'charts/sluice/templates/deployment.yaml'), 'utf8');
+  const command = /^\s*command:\s*(\[.*\])\s*$/m.exec(template)?.[1];
+  if (!command) throw new Error('charts/sluice/templates/deployment.yaml: no command line');
+  const argv = JSON.parse(command) as string[];
+  if (argv[0] !== 'node' || argv.at(-1) !== 'runtime/src/cli/main.ts') throw new Error(`the chart's operator command is not node <flags> runtime/src/cli/main.ts: ${command}`);
+  return argv.slice(1, -1);
 }

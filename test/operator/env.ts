@@ -120,13 +120,20 @@ process.on('exit', () => {
   for (const c of children) c.kill('SIGKILL');
 });
 
-/** `node runtime/src/cli/main.ts operator …` as a child process; resolves once /readyz answers 200. */
-export async function spawnOperator(kubeconfig: string, identity: string, extra: string[] = []): Promise<OperatorProcess> {
+/** How the operator's node starts: flags before the script (e.g. the chart's) and extra environment. */
+export interface NodeLaunch {
+  nodeArgs?: string[];
+  env?: Record<string, string>;
+}
+
+/** `node [nodeArgs] runtime/src/cli/main.ts operator …` as a child process; resolves once /readyz answers 200. */
+export async function spawnOperator(kubeconfig: string, identity: string, extra: string[] = [], launch: NodeLaunch = {}): Promise<OperatorProcess> {
   const metricsPort = await freePort();
   const healthPort = await freePort();
   const child = spawn(
     process.execPath,
     [
+      ...(launch.nodeArgs ?? []),
       join(REPO_ROOT, 'runtime/src/cli/main.ts'),
       'operator',
       `--kubeconfig=${kubeconfig}`,
@@ -137,7 +144,7 @@ export async function spawnOperator(kubeconfig: string, identity: string, extra:
       '--runtime-image=sluice:test',
       ...extra,
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, POD_NAME: identity } },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...launch.env, POD_NAME: identity } },
   );
   children.add(child);
   const lines: string[] = [];
