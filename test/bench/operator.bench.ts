@@ -164,6 +164,10 @@ interface Result {
   heapUsedMb: number;
   externalMb: number;
   operatorCpuSeconds: number;
+  /** CPU seconds of each control-plane process over the same window: where the two cores went. */
+  controlPlaneCpuSeconds: Record<string, number>;
+  /** Requests the API server served (all clients, watches excluded) over the window. */
+  apiserverRequests: number;
   /** Per controller: reconciles, mean reconcile and mean queue wait (ms): where the time goes. */
   controllers: Record<string, { reconciles: number; meanMs: number; meanWaitMs: number }>;
   /** The API server's own mean latency for the operator-era requests of every client (ms). */
@@ -213,6 +217,7 @@ async function measure(op: OperatorProcess, env: Env, ns: string): Promise<Resul
   const pid = op.child.pid;
   if (pid === undefined) throw new Error('starting the operator: no pid');
   const cpuAtStart = cpuSeconds(pid);
+  const controlPlaneAtStart = controlPlaneCpu(env);
   const kinds = {
     plans: env.client.resource(Resources.trackingPlans),
     secrets: env.client.resource(Resources.secrets),
@@ -271,9 +276,25 @@ async function measure(op: OperatorProcess, env: Env, ns: string): Promise<Resul
     heapUsedMb: metricSum(metrics, 'sluice_operator_process_nodejs_heap_size_used_bytes') / 2 ** 20,
     externalMb: metricSum(metrics, 'sluice_operator_process_nodejs_external_memory_bytes') / 2 ** 20,
     operatorCpuSeconds: cpuSeconds(pid) - cpuAtStart,
+    controlPlaneCpuSeconds: Object.fromEntries(Object.entries(controlPlaneCpu(env)).map(([k, v]) => [k, v - (controlPlaneAtStart[k] ?? 0)])),
+    apiserverRequests: served,
     controllers: perController(metrics),
     apiserverMeanMs: served > 0 ? (1000 * (apiserverAfter.sum - apiserverBefore.sum)) / served : NaN,
   };
+}
+
+/** CPU seconds so far of etcd, kube-apiserver and kube-controller-manager, from the pids the harness records. */
+function controlPlaneCpu(env: Env): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const pid of readFileSync(join(env.cp.dir, 'pids'), 'utf8').split('\n').filter(Boolean).map(Number)) {
+    try {
+      const name = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      out[name] = (out[name] ?? 0) + cpuSeconds(pid);
+    } catch {
+      // Exited: not part of this run.
+    }
+  }
+  return out;
 }
 
 /** Seconds and count of apiserver_request_duration_seconds over non-long-running requests (watches excluded). */
@@ -336,11 +357,14 @@ async function main(): Promise<void> {
         { metric: `  ${c}: mean queue wait (ms)`, sluice: r.controllers[c]?.meanWaitMs ?? NaN },
       ]),
       { metric: 'API server mean latency (ms)', sluice: r.apiserverMeanMs },
+      { metric: 'API server requests, all clients', sluice: r.apiserverRequests },
       { metric: 'operator peak RSS (MB)', sluice: r.peakRssMb, target: TARGETS.peakRssMb },
       { metric: '  RSS idle, before (MB)', sluice: idleRssMb },
       { metric: '  JS heap used at the end (MB)', sluice: r.heapUsedMb },
       { metric: '  external at the end (MB)', sluice: r.externalMb },
       { metric: 'operator CPU (s)', sluice: r.operatorCpuSeconds },
+      ...Object.entries(r.controlPlaneCpuSeconds).map(([name, s]) => ({ metric: `${name} CPU (s)`, sluice: s })),
+      { metric: `  CPU available: ${cpu.length} cores × Ready time (s)`, sluice: cpu.length * r.readySeconds },
     ];
     log(`\n${formatTable(rows)}`);
     if (!complete) log(`note: gave up after ${GIVE_UP_MS / 1000} s with ${r.sourcesReady}/${SOURCES} Sources and ${r.destinationsReady}/${DESTINATIONS} Destinations Ready`);

@@ -35,6 +35,8 @@ describe('readyTransition', () => {
   const conds = (s: ReturnType<typeof ready>): Condition[] => nextStatus<SourceStatus>(undefined, s, {}, [], 1, t0).conditions!;
   it.each([
     ['first Ready', undefined, ready('Deployed', 'ok'), { type: 'Normal', reason: 'Deployed', note: 'ok' }],
+    ['a new object deploying: not news', undefined, progressing('Deploying', 'waiting'), undefined],
+    ['a new object missing a Secret', undefined, progressing('SecretNotFound', 'Secret x not found'), { type: 'Warning', reason: 'SecretNotFound', note: 'Secret x not found' }],
     ['still Ready, new message', conds(ready('Deployed', 'a')), ready('Deployed', 'b'), undefined],
     ['deploying is progress, not trouble', conds(ready('Deployed', 'a')), progressing('Deploying', 'rolling'), { type: 'Normal', reason: 'Deploying', note: 'rolling' }],
     ['a missing Secret', conds(progressing('Deploying', 'a')), progressing('SecretNotFound', 'Secret x not found'), { type: 'Warning', reason: 'SecretNotFound', note: 'Secret x not found' }],

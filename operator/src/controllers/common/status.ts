@@ -52,6 +52,9 @@ export function readyTransition(before: readonly Condition[] | undefined, after:
   if (!now || (old && old.status === now.status && old.reason === now.reason)) return undefined;
   // The status feed records these moves itself (DeliveryFailing, DeliveryRecovered), with more to say.
   if (FEEDBACK_READY_REASONS.has(now.reason) || (old && FEEDBACK_READY_REASONS.has(old.reason) && now.status === 'True')) return undefined;
+  // A new object's first steps are not news (its arrival at Ready is): one Event fewer per
+  // object created, which at a thousand objects applied at once is a thousand fewer writes.
+  if (!old && PROGRESS_REASONS.has(now.reason)) return undefined;
   const normal = now.status === 'True' || PROGRESS_REASONS.has(now.reason);
   return { type: normal ? 'Normal' : 'Warning', reason: now.reason, note: now.message };
 }
