@@ -9,14 +9,18 @@
 // filled beforehand (the Dockerfile fills the image's at build time); --cold starts it
 // without one, stripping TypeScript at start as a checkout does.
 //
-//   node test/bench/operator.bench.ts [--sources 1000] [--destinations 1000] [--plans 20] [--workers 4] [--cold]
+// The ceiling column: a fresh control plane given the same children with no operator, the
+// time until the Deployment controller has taken up every Deployment (--skip-ceiling: none).
+//
+//   node test/bench/operator.bench.ts [--sources 1000] [--destinations 1000] [--plans 20] [--workers 4] [--cold] [--skip-ceiling]
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, homedir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Destination, Source, TrackingPlan } from '../../operator/src/api/index.ts';
-import { KubeClient, loadClusterConfig, Resources, type KubeObject, type ResourceClient, type Secret } from '../../operator/src/kube/index.ts';
+import { MANAGED_SELECTOR } from '../../operator/src/controllers/common/labels.ts';
+import { Informer, KubeClient, loadClusterConfig, Resources, type Deployment, type KubeObject, type ResourceClient, type Secret } from '../../operator/src/kube/index.ts';
 import { startControlPlane, type ControlPlane } from '../controlplane/index.ts';
 import { operatorNodeFlags } from '../docker/dockerfile.ts';
 import { apiWrites, metricSum, REPO_ROOT, spawnOperator, type OperatorProcess } from '../operator/env.ts';
@@ -26,7 +30,10 @@ import { formatTable, meets, type Row } from './stats.ts';
 const TARGETS = { readySeconds: { op: '<=', value: 60 }, peakRssMb: { op: '<=', value: 150 } } as const;
 /** Concurrent creates: enough to hand the operator everything within a few seconds, few enough not to trip the apiserver's in-flight limit. */
 const CREATE_CONCURRENCY = 32;
-const POLL_MS = 1_000;
+/** States are read from watch caches, so polling costs the API server nothing. */
+const POLL_MS = 250;
+/** The operator's concurrency: 3 controllers × 4 workers; the ceiling creates children as fast. */
+const CEILING_CONCURRENCY = 12;
 /** Room for a Service per Source: the harness's default /24 holds ~250. */
 const SERVICE_CIDR = '10.96.0.0/16';
 /**
@@ -44,6 +51,7 @@ const { values: args } = parseArgs({
     plans: { type: 'string', default: '20' },
     workers: { type: 'string', default: '4' },
     cold: { type: 'boolean', default: false },
+    'skip-ceiling': { type: 'boolean', default: false },
   },
 });
 const count = (name: keyof typeof args, max: number): number => {
@@ -123,8 +131,8 @@ function stateOf(o: Source | Destination): 'ready' | 'applied' | 'pending' {
   return ready?.reason === 'Deploying' ? 'applied' : 'pending';
 }
 
-async function countStates<T extends Source | Destination>(client: ResourceClient<T>, ns: string): Promise<{ ready: number; applied: number }> {
-  const states = (await client.listAll({ namespace: ns })).items.map(stateOf);
+function countStates<T extends Source | Destination>(watched: Informer<T>): { ready: number; applied: number } {
+  const states = watched.list().map(stateOf);
   const ready = states.filter((s) => s === 'ready').length;
   return { ready, applied: ready + states.filter((s) => s === 'applied').length };
 }
@@ -232,6 +240,12 @@ async function measure(op: OperatorProcess, env: Env, ns: string): Promise<Resul
     if (i < DESTINATIONS) jobs.push(create(kinds.destinations, destination(i)));
   }
 
+  // Watched, not listed: a LIST of a thousand objects every second is work for the API server the operator would be measured with.
+  const watched = { sources: new Informer(kinds.sources, { namespace: ns, resyncMs: 0 }), destinations: new Informer(kinds.destinations, { namespace: ns, resyncMs: 0 }) };
+  watched.sources.start();
+  watched.destinations.start();
+  await Promise.all([watched.sources.waitForSync(), watched.destinations.waitForSync()]);
+
   const apiserverBefore = await apiserverLatency(env);
   const t0 = Date.now();
   await pool(jobs, CREATE_CONCURRENCY);
@@ -243,8 +257,8 @@ async function measure(op: OperatorProcess, env: Env, ns: string): Promise<Resul
   let appliedSeconds = NaN;
   let lastLog = 0;
   while (Date.now() - t0 < GIVE_UP_MS) {
-    if (src.ready < SOURCES) src = await countStates(kinds.sources, ns);
-    if (dst.ready < DESTINATIONS) dst = await countStates(kinds.destinations, ns);
+    src = countStates(watched.sources);
+    dst = countStates(watched.destinations);
     if (Number.isNaN(appliedSeconds) && src.applied === SOURCES && dst.applied === DESTINATIONS) appliedSeconds = (Date.now() - t0) / 1000;
     if (src.ready === SOURCES && dst.ready === DESTINATIONS) break;
     if (Date.now() - lastLog >= 10_000) {
@@ -256,6 +270,7 @@ async function measure(op: OperatorProcess, env: Env, ns: string): Promise<Resul
     await sleep(POLL_MS);
   }
   const readySeconds = (Date.now() - t0) / 1000;
+  await Promise.all([watched.sources.stop(), watched.destinations.stop()]);
   const metrics = await op.metrics();
   const mem = memoryMb(pid);
   const apiserverAfter = await apiserverLatency(env);
@@ -281,6 +296,94 @@ async function measure(op: OperatorProcess, env: Env, ns: string): Promise<Resul
     controllers: perController(metrics),
     apiserverMeanMs: served > 0 ? (1000 * (apiserverAfter.sum - apiserverBefore.sum)) / served : NaN,
   };
+}
+
+/** The operator's children as they are in the cluster: ConfigMaps, Services, PodDisruptionBudgets and Deployments. */
+interface Children {
+  configMaps: KubeObject[];
+  services: KubeObject[];
+  pdbs: KubeObject[];
+  deployments: Deployment[];
+}
+
+async function childrenOf(env: Env, ns: string): Promise<Children> {
+  const all = <T extends KubeObject>(r: ResourceClient<T>) => r.listAll({ namespace: ns, labelSelector: MANAGED_SELECTOR }).then((l) => l.items);
+  const [configMaps, services, pdbs, deployments] = await Promise.all([
+    all(env.client.resource(Resources.configMaps)),
+    all(env.client.resource(Resources.services)),
+    all(env.client.resource(Resources.podDisruptionBudgets)),
+    all(env.client.resource(Resources.deployments)),
+  ]);
+  return { configMaps, services, pdbs, deployments };
+}
+
+/** An object as first written: no owner (it is not in the new cluster), no server-set fields or status. */
+function asCreated<T extends KubeObject>(o: T): T {
+  const { name, namespace, labels, annotations } = o.metadata;
+  const copy = { ...o, metadata: { name, namespace, labels, annotations } } as T & { status?: unknown; spec?: Record<string, unknown> };
+  delete copy.status;
+  if (o.kind === 'Service' && copy.spec) {
+    const { clusterIP: _ip, clusterIPs: _ips, ...spec } = copy.spec;
+    copy.spec = spec;
+  }
+  return copy;
+}
+
+interface Ceiling {
+  /** Until the Deployment controller had taken up every Deployment (what Ready waits for). */
+  seconds: number;
+  objects: number;
+  apiserverCpuSeconds: number;
+  controllerManagerCpuSeconds: number;
+}
+
+/**
+ * The control plane alone on this machine: a fresh one is given the children the operator
+ * wrote, per owner in the operator's order (config, Service and PDB, then the Deployment),
+ * CEILING_CONCURRENCY at a time, with no status writes, Events or finalizers. Its time
+ * until every Deployment is taken up bounds what any operator could reach here.
+ */
+async function controlPlaneCeiling(children: Children, ns: string): Promise<Ceiling> {
+  const env = await startEnv();
+  try {
+    const owner = (o: KubeObject) => o.metadata.ownerReferences?.[0]?.uid ?? o.metadata.name;
+    const groups = new Map<string, KubeObject[]>();
+    for (const o of [...children.configMaps, ...children.services, ...children.pdbs, ...children.deployments]) {
+      const g = groups.get(owner(o)) ?? [];
+      g.push(asCreated(o));
+      groups.set(owner(o), g);
+    }
+    const client = (o: KubeObject) =>
+      (o.kind === 'ConfigMap' ? env.client.resource(Resources.configMaps) : o.kind === 'Service' ? env.client.resource(Resources.services) : o.kind === 'PodDisruptionBudget' ? env.client.resource(Resources.podDisruptionBudgets) : env.client.resource(Resources.deployments)) as ResourceClient<KubeObject>;
+    const jobs: Create[] = [...groups.values()].map((objs) => async () => {
+      const deployments = objs.filter((o) => o.kind === 'Deployment');
+      await Promise.all(objs.filter((o) => o.kind !== 'Deployment').map((o) => client(o).create({ ...o, metadata: { ...o.metadata, namespace: ns } })));
+      for (const d of deployments) await client(d).create({ ...d, metadata: { ...d.metadata, namespace: ns } });
+    });
+    const deployments = new Informer(env.client.resource(Resources.deployments), { namespace: ns, resyncMs: 0 });
+    deployments.start();
+    await deployments.waitForSync();
+    const cpuBefore = controlPlaneCpu(env);
+    const t0 = Date.now();
+    await pool(jobs, CEILING_CONCURRENCY);
+    const want = children.deployments.length;
+    const takenUp = () => deployments.list().filter((d) => (d.status?.observedGeneration ?? 0) >= (d.metadata.generation ?? 1)).length;
+    let lastLog = Date.now();
+    while (takenUp() < want && Date.now() - t0 < GIVE_UP_MS) {
+      if (Date.now() - lastLog >= 10_000) {
+        lastLog = Date.now();
+        log(`  ${((Date.now() - t0) / 1000).toFixed(0)} s: ${takenUp()}/${want} Deployments taken up`);
+      }
+      await sleep(POLL_MS);
+    }
+    const seconds = (Date.now() - t0) / 1000;
+    const cpu = controlPlaneCpu(env);
+    await deployments.stop();
+    const used = (name: string) => (cpu[name] ?? 0) - (cpuBefore[name] ?? 0);
+    return { seconds, objects: [...groups.values()].reduce((n, g) => n + g.length, 0), apiserverCpuSeconds: used('kube-apiserver'), controllerManagerCpuSeconds: used('kube-controller') };
+  } finally {
+    await env.stop();
+  }
 }
 
 /** CPU seconds so far of etcd, kube-apiserver and kube-controller-manager, from the pids the harness records. */
@@ -340,9 +443,18 @@ async function main(): Promise<void> {
     const idleRssMb = memoryMb(op.child.pid ?? 0)?.rss ?? NaN;
     const r = await measure(op, env, ns);
     const complete = r.sourcesReady === SOURCES && r.destinationsReady === DESTINATIONS;
+    let ceiling: Ceiling | undefined;
+    if (!args['skip-ceiling']) {
+      const children = await childrenOf(env, ns);
+      await op.stop('SIGTERM');
+      op = undefined;
+      await env.stop();
+      log(`ceiling: a fresh control plane given the operator's ${children.deployments.length} Deployments and their ConfigMaps, Services and PodDisruptionBudgets, no operator`);
+      ceiling = await controlPlaneCeiling(children, ns);
+    }
     const writes = Object.values(r.apiWrites).reduce((a, b) => a + b, 0);
     const rows: Row[] = [
-      { metric: 'time until all Ready (s)', sluice: r.readySeconds, target: TARGETS.readySeconds },
+      { metric: 'time until all Ready (s)', sluice: r.readySeconds, ...(ceiling ? { ceiling: ceiling.seconds } : {}), target: TARGETS.readySeconds },
       { metric: '  of which creating them (s)', sluice: r.createSeconds },
       { metric: 'time until all children applied (s)', sluice: r.appliedSeconds },
       { metric: 'operator API requests', sluice: r.apiRequests },
@@ -365,6 +477,13 @@ async function main(): Promise<void> {
       { metric: 'operator CPU (s)', sluice: r.operatorCpuSeconds },
       ...Object.entries(r.controlPlaneCpuSeconds).map(([name, s]) => ({ metric: `${name} CPU (s)`, sluice: s })),
       { metric: `  CPU available: ${cpu.length} cores × Ready time (s)`, sluice: cpu.length * r.readySeconds },
+      ...(ceiling
+        ? [
+            { metric: 'ceiling: children created (no operator)', sluice: ceiling.objects },
+            { metric: 'ceiling: kube-apiserver CPU (s)', sluice: ceiling.apiserverCpuSeconds },
+            { metric: 'ceiling: kube-controller-manager CPU (s)', sluice: ceiling.controllerManagerCpuSeconds },
+          ]
+        : []),
     ];
     log(`\n${formatTable(rows)}`);
     if (!complete) log(`note: gave up after ${GIVE_UP_MS / 1000} s with ${r.sourcesReady}/${SOURCES} Sources and ${r.destinationsReady}/${DESTINATIONS} Destinations Ready`);
@@ -389,6 +508,7 @@ async function main(): Promise<void> {
         ...Object.fromEntries(Object.entries(numbers).map(([k, v]) => [k, typeof v === 'number' ? round(v) : v])),
         controllers: Object.fromEntries(Object.entries(controllers).map(([c, x]) => [c, { reconciles: x.reconciles, meanMs: round(x.meanMs), meanWaitMs: round(x.meanWaitMs) }])),
         idleRssMb: round(idleRssMb),
+        ...(ceiling ? { ceiling: { readySeconds: round(ceiling.seconds), objects: ceiling.objects, apiserverCpuSeconds: round(ceiling.apiserverCpuSeconds), controllerManagerCpuSeconds: round(ceiling.controllerManagerCpuSeconds) } } : {}),
         targets: Object.fromEntries(Object.entries(TARGETS).map(([k, t]) => [k, `${t.op} ${t.value}`])),
         met,
       }),
