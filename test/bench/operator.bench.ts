@@ -20,7 +20,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Destination, Source, TrackingPlan } from '../../operator/src/api/index.ts';
 import { MANAGED_SELECTOR } from '../../operator/src/controllers/common/labels.ts';
-import { Informer, KubeClient, loadClusterConfig, Resources, type Deployment, type KubeObject, type ResourceClient, type Secret } from '../../operator/src/kube/index.ts';
+import { rolloutOf } from '../../operator/src/controllers/common/rollout.ts';
+import { Informer, KubeClient, loadClusterConfig, Resources, type KubeObject, type ResourceClient, type ResourceType, type Secret } from '../../operator/src/kube/index.ts';
 import { startControlPlane, type ControlPlane } from '../controlplane/index.ts';
 import { operatorNodeFlags } from '../docker/dockerfile.ts';
 import { apiWrites, metricSum, REPO_ROOT, spawnOperator, type OperatorProcess } from '../operator/env.ts';
@@ -291,30 +292,28 @@ async function measure(op: OperatorProcess, env: Env, ns: string): Promise<Resul
     heapUsedMb: metricSum(metrics, 'sluice_operator_process_nodejs_heap_size_used_bytes') / 2 ** 20,
     externalMb: metricSum(metrics, 'sluice_operator_process_nodejs_external_memory_bytes') / 2 ** 20,
     operatorCpuSeconds: cpuSeconds(pid) - cpuAtStart,
-    controlPlaneCpuSeconds: Object.fromEntries(Object.entries(controlPlaneCpu(env)).map(([k, v]) => [k, v - (controlPlaneAtStart[k] ?? 0)])),
+    controlPlaneCpuSeconds: controlPlaneCpuSince(env, controlPlaneAtStart),
     apiserverRequests: served,
     controllers: perController(metrics),
     apiserverMeanMs: served > 0 ? (1000 * (apiserverAfter.sum - apiserverBefore.sum)) / served : NaN,
   };
 }
 
-/** The operator's children as they are in the cluster: ConfigMaps, Services, PodDisruptionBudgets and Deployments. */
-interface Children {
-  configMaps: KubeObject[];
-  services: KubeObject[];
-  pdbs: KubeObject[];
-  deployments: Deployment[];
-}
+/**
+ * The kinds of the operator's children, in the order it applies them to one owner: config,
+ * Service and PodDisruptionBudget (together), then the Deployment.
+ */
+const CHILD_KINDS = [Resources.configMaps, Resources.services, Resources.podDisruptionBudgets, Resources.deployments] as ResourceType<KubeObject>[];
 
-async function childrenOf(env: Env, ns: string): Promise<Children> {
-  const all = <T extends KubeObject>(r: ResourceClient<T>) => r.listAll({ namespace: ns, labelSelector: MANAGED_SELECTOR }).then((l) => l.items);
-  const [configMaps, services, pdbs, deployments] = await Promise.all([
-    all(env.client.resource(Resources.configMaps)),
-    all(env.client.resource(Resources.services)),
-    all(env.client.resource(Resources.podDisruptionBudgets)),
-    all(env.client.resource(Resources.deployments)),
-  ]);
-  return { configMaps, services, pdbs, deployments };
+/** The operator's children as they are in the cluster, by owner, each group in CHILD_KINDS order. */
+async function childrenOf(env: Env, ns: string): Promise<KubeObject[][]> {
+  const lists = await Promise.all(CHILD_KINDS.map((k) => env.client.resource(k).listAll({ namespace: ns, labelSelector: MANAGED_SELECTOR })));
+  const byOwner = new Map<string, KubeObject[]>();
+  for (const o of lists.flatMap((l) => l.items)) {
+    const owner = o.metadata.ownerReferences?.[0]?.uid ?? o.metadata.name;
+    byOwner.set(owner, [...(byOwner.get(owner) ?? []), o]);
+  }
+  return [...byOwner.values()];
 }
 
 /** An object as first written: no owner (it is not in the new cluster), no server-set fields or status. */
@@ -343,31 +342,28 @@ interface Ceiling {
  * CEILING_CONCURRENCY at a time, with no status writes, Events or finalizers. Its time
  * until every Deployment is taken up bounds what any operator could reach here.
  */
-async function controlPlaneCeiling(children: Children, ns: string): Promise<Ceiling> {
+async function controlPlaneCeiling(children: KubeObject[][], ns: string): Promise<Ceiling> {
   const env = await startEnv();
   try {
-    const owner = (o: KubeObject) => o.metadata.ownerReferences?.[0]?.uid ?? o.metadata.name;
-    const groups = new Map<string, KubeObject[]>();
-    for (const o of [...children.configMaps, ...children.services, ...children.pdbs, ...children.deployments]) {
-      const g = groups.get(owner(o)) ?? [];
-      g.push(asCreated(o));
-      groups.set(owner(o), g);
-    }
-    const client = (o: KubeObject) =>
-      (o.kind === 'ConfigMap' ? env.client.resource(Resources.configMaps) : o.kind === 'Service' ? env.client.resource(Resources.services) : o.kind === 'PodDisruptionBudget' ? env.client.resource(Resources.podDisruptionBudgets) : env.client.resource(Resources.deployments)) as ResourceClient<KubeObject>;
-    const jobs: Create[] = [...groups.values()].map((objs) => async () => {
-      const deployments = objs.filter((o) => o.kind === 'Deployment');
-      await Promise.all(objs.filter((o) => o.kind !== 'Deployment').map((o) => client(o).create({ ...o, metadata: { ...o.metadata, namespace: ns } })));
-      for (const d of deployments) await client(d).create({ ...d, metadata: { ...d.metadata, namespace: ns } });
+    const create = (o: KubeObject) => {
+      const kind = CHILD_KINDS.find((k) => k.kind === o.kind);
+      if (!kind) throw new Error(`ceiling: ${o.kind} is not a child kind`);
+      const fresh = asCreated(o);
+      return env.client.resource(kind).create({ ...fresh, metadata: { ...fresh.metadata, namespace: ns } });
+    };
+    const jobs: Create[] = children.map((group) => async () => {
+      const isDeployment = (o: KubeObject) => o.kind === Resources.deployments.kind;
+      await Promise.all(group.filter((o) => !isDeployment(o)).map(create));
+      for (const d of group.filter(isDeployment)) await create(d);
     });
+    const want = children.flat().filter((o) => o.kind === Resources.deployments.kind).length;
     const deployments = new Informer(env.client.resource(Resources.deployments), { namespace: ns, resyncMs: 0 });
     deployments.start();
     await deployments.waitForSync();
     const cpuBefore = controlPlaneCpu(env);
     const t0 = Date.now();
     await pool(jobs, CEILING_CONCURRENCY);
-    const want = children.deployments.length;
-    const takenUp = () => deployments.list().filter((d) => (d.status?.observedGeneration ?? 0) >= (d.metadata.generation ?? 1)).length;
+    const takenUp = () => deployments.list().filter((d) => rolloutOf(d)?.observed).length;
     let lastLog = Date.now();
     while (takenUp() < want && Date.now() - t0 < GIVE_UP_MS) {
       if (Date.now() - lastLog >= 10_000) {
@@ -377,10 +373,9 @@ async function controlPlaneCeiling(children: Children, ns: string): Promise<Ceil
       await sleep(POLL_MS);
     }
     const seconds = (Date.now() - t0) / 1000;
-    const cpu = controlPlaneCpu(env);
+    const used = controlPlaneCpuSince(env, cpuBefore);
     await deployments.stop();
-    const used = (name: string) => (cpu[name] ?? 0) - (cpuBefore[name] ?? 0);
-    return { seconds, objects: [...groups.values()].reduce((n, g) => n + g.length, 0), apiserverCpuSeconds: used('kube-apiserver'), controllerManagerCpuSeconds: used('kube-controller') };
+    return { seconds, objects: children.flat().length, apiserverCpuSeconds: used['kube-apiserver'] ?? 0, controllerManagerCpuSeconds: used['kube-controller'] ?? 0 };
   } finally {
     await env.stop();
   }
@@ -398,6 +393,11 @@ function controlPlaneCpu(env: Env): Record<string, number> {
     }
   }
   return out;
+}
+
+/** CPU seconds each control-plane process used since `before` (a controlPlaneCpu reading). */
+function controlPlaneCpuSince(env: Env, before: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(controlPlaneCpu(env)).map(([name, s]) => [name, s - (before[name] ?? 0)]));
 }
 
 /** Seconds and count of apiserver_request_duration_seconds over non-long-running requests (watches excluded). */
@@ -449,7 +449,7 @@ async function main(): Promise<void> {
       await op.stop('SIGTERM');
       op = undefined;
       await env.stop();
-      log(`ceiling: a fresh control plane given the operator's ${children.deployments.length} Deployments and their ConfigMaps, Services and PodDisruptionBudgets, no operator`);
+      log(`ceiling: a fresh control plane given the operator's ${children.flat().length} children of ${children.length} owners (ConfigMaps, Services, PodDisruptionBudgets, Deployments), no operator`);
       ceiling = await controlPlaneCeiling(children, ns);
     }
     const writes = Object.values(r.apiWrites).reduce((a, b) => a + b, 0);
