@@ -88,6 +88,7 @@ export async function build(opts: BuildOptions): Promise<Built> {
   const ignored = existsSync(ignorePath) ? compileDockerignore(readFileSync(ignorePath, 'utf8')) : () => false;
   const all = stages(parseDockerfile(dockerfile));
   const roots = new Map<string, string>();
+  let shimDir: string | undefined;
   let result: Built | undefined;
 
   for (const [i, stage] of all.entries()) {
@@ -159,7 +160,7 @@ export async function build(opts: BuildOptions): Promise<Built> {
           const runEnv: Record<string, string> = { ...(process.env as Record<string, string>), ...hostEnv(root, env), ...opts.runEnv };
           let ids: { uid: number; gid: number } | undefined;
           if (user !== undefined && asRoot) ids = numericUser(user, ins.line);
-          if (!asRoot) runEnv.PATH = `${noChownShim(opts.into)}:${runEnv.PATH ?? ''}`;
+          if (!asRoot) runEnv.PATH = `${(shimDir ??= noChownShim(opts.into))}:${runEnv.PATH ?? ''}`;
           const r = await sh(ins.shell, cwd, runEnv, ids);
           if (r.code !== 0) throw new Error(`Dockerfile line ${ins.line}: RUN ${ins.shell} exited ${r.code}:\n${r.output.slice(-4000)}`);
           break;
